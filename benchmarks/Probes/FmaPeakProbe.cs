@@ -1,0 +1,106 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Threading;
+
+namespace Attention.Benchmarks.Probes;
+
+/// <summary>
+/// Measures the machine's fp32 fused-multiply-add peak in this process: 16 independent FMA chains (enough to cover
+/// FMA latency x throughput on current x64 cores: Zen 5 needs 2 x 4 = 8, Golden Cove 2 x 4 = 8 with 512-bit,
+/// more with 256-bit) on Vector512 and on Vector256, on one thread and on every core at once. A kernel's
+/// "fraction of peak" is its useful GFLOP/s over the all-core Vector512 figure (Vector256 where 512-bit is not
+/// accelerated).
+/// </summary>
+public static class FmaPeakProbe
+{
+    public const int Chains = 16;
+
+    /// <summary>GFLOP/s (2 flops per lane per FMA). Runs <paramref name="threads"/> threads simultaneously for
+    /// about <paramref name="seconds"/>; best of three rounds.</summary>
+    public static double Measure(int vectorBits, int threads, double seconds = 0.25)
+    {
+        if (vectorBits == 512 && !Vector512.IsHardwareAccelerated) return double.NaN;
+        if (vectorBits == 256 && !Vector256.IsHardwareAccelerated) return double.NaN;
+        int lanes = vectorBits / 32;
+
+        // Calibrate the iteration count on one thread so a round lasts about `seconds`.
+        long iterations = 1 << 16;
+        while (true)
+        {
+            var sw = Stopwatch.StartNew();
+            Run(vectorBits, iterations);
+            if (sw.Elapsed.TotalSeconds > seconds / 4) { iterations = (long)(iterations * seconds / sw.Elapsed.TotalSeconds); break; }
+            iterations *= 4;
+        }
+
+        double best = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            using var start = new Barrier(threads + 1);
+            var workers = new Thread[threads];
+            for (int t = 0; t < threads; t++)
+            {
+                workers[t] = new Thread(() => { start.SignalAndWait(); Run(vectorBits, iterations); }) { IsBackground = true };
+                workers[t].Start();
+            }
+            start.SignalAndWait();
+            var sw = Stopwatch.StartNew();
+            foreach (var w in workers) w.Join();
+            double flops = 2.0 * lanes * Chains * (double)iterations * threads;
+            best = Math.Max(best, flops / sw.Elapsed.TotalSeconds / 1e9);
+        }
+        return best;
+    }
+
+    private static float Run(int vectorBits, long iterations) => vectorBits == 512 ? Run512(iterations) : Run256(iterations);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float Run512(long iterations)
+    {
+        var a = Vector512.Create(0.999999f);
+        var b = Vector512.Create(1e-7f);
+        Vector512<float> c0 = Vector512.Create(0.1f), c1 = Vector512.Create(0.2f), c2 = Vector512.Create(0.3f), c3 = Vector512.Create(0.4f);
+        Vector512<float> c4 = Vector512.Create(0.5f), c5 = Vector512.Create(0.6f), c6 = Vector512.Create(0.7f), c7 = Vector512.Create(0.8f);
+        Vector512<float> c8 = Vector512.Create(0.9f), c9 = Vector512.Create(1.0f), c10 = Vector512.Create(1.1f), c11 = Vector512.Create(1.2f);
+        Vector512<float> c12 = Vector512.Create(1.3f), c13 = Vector512.Create(1.4f), c14 = Vector512.Create(1.5f), c15 = Vector512.Create(1.6f);
+        for (long i = 0; i < iterations; i++)
+        {
+            c0 = Vector512.FusedMultiplyAdd(c0, a, b); c1 = Vector512.FusedMultiplyAdd(c1, a, b);
+            c2 = Vector512.FusedMultiplyAdd(c2, a, b); c3 = Vector512.FusedMultiplyAdd(c3, a, b);
+            c4 = Vector512.FusedMultiplyAdd(c4, a, b); c5 = Vector512.FusedMultiplyAdd(c5, a, b);
+            c6 = Vector512.FusedMultiplyAdd(c6, a, b); c7 = Vector512.FusedMultiplyAdd(c7, a, b);
+            c8 = Vector512.FusedMultiplyAdd(c8, a, b); c9 = Vector512.FusedMultiplyAdd(c9, a, b);
+            c10 = Vector512.FusedMultiplyAdd(c10, a, b); c11 = Vector512.FusedMultiplyAdd(c11, a, b);
+            c12 = Vector512.FusedMultiplyAdd(c12, a, b); c13 = Vector512.FusedMultiplyAdd(c13, a, b);
+            c14 = Vector512.FusedMultiplyAdd(c14, a, b); c15 = Vector512.FusedMultiplyAdd(c15, a, b);
+        }
+        var sum = ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11)) + ((c12 + c13) + (c14 + c15));
+        return Vector512.Sum(sum);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float Run256(long iterations)
+    {
+        var a = Vector256.Create(0.999999f);
+        var b = Vector256.Create(1e-7f);
+        Vector256<float> c0 = Vector256.Create(0.1f), c1 = Vector256.Create(0.2f), c2 = Vector256.Create(0.3f), c3 = Vector256.Create(0.4f);
+        Vector256<float> c4 = Vector256.Create(0.5f), c5 = Vector256.Create(0.6f), c6 = Vector256.Create(0.7f), c7 = Vector256.Create(0.8f);
+        Vector256<float> c8 = Vector256.Create(0.9f), c9 = Vector256.Create(1.0f), c10 = Vector256.Create(1.1f), c11 = Vector256.Create(1.2f);
+        Vector256<float> c12 = Vector256.Create(1.3f), c13 = Vector256.Create(1.4f), c14 = Vector256.Create(1.5f), c15 = Vector256.Create(1.6f);
+        for (long i = 0; i < iterations; i++)
+        {
+            c0 = Vector256.FusedMultiplyAdd(c0, a, b); c1 = Vector256.FusedMultiplyAdd(c1, a, b);
+            c2 = Vector256.FusedMultiplyAdd(c2, a, b); c3 = Vector256.FusedMultiplyAdd(c3, a, b);
+            c4 = Vector256.FusedMultiplyAdd(c4, a, b); c5 = Vector256.FusedMultiplyAdd(c5, a, b);
+            c6 = Vector256.FusedMultiplyAdd(c6, a, b); c7 = Vector256.FusedMultiplyAdd(c7, a, b);
+            c8 = Vector256.FusedMultiplyAdd(c8, a, b); c9 = Vector256.FusedMultiplyAdd(c9, a, b);
+            c10 = Vector256.FusedMultiplyAdd(c10, a, b); c11 = Vector256.FusedMultiplyAdd(c11, a, b);
+            c12 = Vector256.FusedMultiplyAdd(c12, a, b); c13 = Vector256.FusedMultiplyAdd(c13, a, b);
+            c14 = Vector256.FusedMultiplyAdd(c14, a, b); c15 = Vector256.FusedMultiplyAdd(c15, a, b);
+        }
+        var sum = ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11)) + ((c12 + c13) + (c14 + c15));
+        return Vector256.Sum(sum);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Attention.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Attention.Generator;
+
+public sealed partial class AttentionGenerator
+{
+    /// <summary>The attribute's properties and their limits, shared with the diagnostics' wording.</summary>
+    internal const int MaxHeadDim = 512;
+
+    /// <summary>
+    /// Reads one [Attention] class into a <see cref="KernelSpec"/> (null when the configuration cannot work)
+    /// and the diagnostics that explain why. This is the only step that sees symbols and syntax.
+    /// </summary>
+    internal static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var classSyntax = (ClassDeclarationSyntax)context.TargetNode;
+        var symbol = (INamedTypeSymbol)context.TargetSymbol;
+        Location location = classSyntax.Identifier.GetLocation();
+        string className = symbol.Name;
+        var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
+
+        // Shape of the class: the generated code reopens it (and every containing type) as 'static partial'.
+        if (!classSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, location, className));
+        }
+
+        if (!symbol.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotStatic, location, className));
+        }
+
+        bool generic = symbol.IsGenericType;
+        var containingTypes = new List<ContainingType>();
+        for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            generic |= outer.IsGenericType;
+            var declaration = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+            if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeNotPartial, location, className, outer.Name));
+            }
+
+            containingTypes.Insert(0, new ContainingType(TypeKeyword(declaration), outer.Name, outer.IsStatic));
+        }
+
+        if (generic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassGeneric, location, className));
+        }
+
+        // The configuration: named arguments of the attribute, checked one property at a time.
+        AttributeData attribute = context.Attributes[0];
+        Location attributeLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? location;
+        int? headDim = null, heads = null, kvGroups = null;
+        int window = 0;
+        bool causal = false;
+        float scale = 0f;
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            object? value = argument.Value.Value;
+            switch (argument.Key)
+            {
+                case "HeadDim" when value is int v: headDim = v; break;
+                case "Heads" when value is int v: heads = v; break;
+                case "KvGroups" when value is int v: kvGroups = v; break;
+                case "Window" when value is int v: window = v; break;
+                case "Causal" when value is bool v: causal = v; break;
+                case "Scale" when value is float v: scale = v; break;
+            }
+        }
+
+        if (headDim is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadDimMissing, attributeLocation, className));
+        }
+        else if (headDim < 1 || headDim > MaxHeadDim)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadDimOutOfRange, attributeLocation, className, Format(headDim.Value)));
+        }
+
+        if (heads is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadsMissing, attributeLocation, className));
+        }
+        else if (heads < 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadsNotPositive, attributeLocation, className, Format(heads.Value)));
+        }
+
+        if (kvGroups is not null && kvGroups < 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KvGroupsNotPositive, attributeLocation, className, Format(kvGroups.Value)));
+        }
+        else if (kvGroups is not null && heads is > 0 && heads % kvGroups != 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KvGroupsDoNotDivideHeads, attributeLocation, className,
+                Format(kvGroups.Value), Format(heads.Value)));
+        }
+
+        if (window < 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WindowNegative, attributeLocation, className, Format(window)));
+        }
+
+        if (float.IsNaN(scale) || float.IsInfinity(scale) || scale < 0f)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ScaleInvalid, attributeLocation, className,
+                scale.ToString("R", CultureInfo.InvariantCulture)));
+        }
+
+        var diagnosticArray = new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutable());
+        if (diagnostics.Count > 0)
+        {
+            return new ParseResult(null, diagnosticArray);
+        }
+
+        bool scaleIsDefault = scale == 0f;
+        var spec = new KernelSpec(
+            Namespace: symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
+            ContainingTypes: new EquatableArray<ContainingType>(containingTypes.ToImmutableArray()),
+            ClassName: className,
+            HeadDim: headDim!.Value,
+            Heads: heads!.Value,
+            KvGroups: kvGroups ?? heads.Value,
+            Causal: causal,
+            Window: window,
+            Scale: scaleIsDefault ? (float)(1.0 / Math.Sqrt(headDim.Value)) : scale,
+            ScaleIsDefault: scaleIsDefault);
+        return new ParseResult(spec, diagnosticArray);
+    }
+
+    private static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string TypeKeyword(TypeDeclarationSyntax? declaration) => declaration switch
+    {
+        RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
+        RecordDeclarationSyntax => "record",
+        StructDeclarationSyntax => "struct",
+        InterfaceDeclarationSyntax => "interface",
+        _ => "class",
+    };
+}
+
+/// <summary>The parse step's output: a spec when the configuration is valid, and any diagnostics.</summary>
+internal sealed record ParseResult(KernelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

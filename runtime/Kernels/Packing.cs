@@ -1,0 +1,124 @@
+using System.Runtime.CompilerServices;
+
+namespace Attention.Kernels;
+
+/// <summary>
+/// Copies tiles of the token-major inputs into the layouts the register microkernels stream through
+/// (BLIS-style packing). Every packed tile is zero-padded to its full size, so the microkernels have no
+/// edge branches; padded keys are masked to -inf before the softmax and padded head-dimension lanes are
+/// never written back. Only elements inside the inputs are read.
+/// </summary>
+public static class Packing
+{
+    /// <summary>
+    /// Packs a query tile transposed, <c>[headDim][tileRows]</c>, multiplied by <paramref name="scale"/>.
+    /// Row <c>r</c> of the tile is flat row <c>firstRow + r</c> of key/value group <paramref name="group"/>,
+    /// i.e. token <c>(firstRow + r) / headsPerGroup</c>, query head <c>group * headsPerGroup + (firstRow + r) % headsPerGroup</c>:
+    /// the query heads of a group become extra rows of one tile, so each key and value is loaded once for all of them.
+    /// </summary>
+    /// <param name="query">Start of the query tensor <c>[tokens][heads][headDim]</c>.</param>
+    /// <param name="firstRow">First flat row of the tile.</param>
+    /// <param name="rows">Valid rows (rows past it are zero).</param>
+    /// <param name="tileRows">Rows in the packed tile.</param>
+    /// <param name="heads">Query heads.</param>
+    /// <param name="headsPerGroup">Query heads per key/value head.</param>
+    /// <param name="group">Key/value head.</param>
+    /// <param name="headDim">Features per head.</param>
+    /// <param name="scale">Multiplier folded into the packed values (the softmax scale times log2(e)).</param>
+    /// <param name="destination">Start of the <c>headDim * tileRows</c> packed tile.</param>
+    public static void PackQueryTransposed(ref float query, int firstRow, int rows, int tileRows, int heads, int headsPerGroup, int group,
+        int headDim, float scale, ref float destination)
+    {
+        for (int r = 0; r < tileRows; r++)
+        {
+            if (r < rows)
+            {
+                int row = firstRow + r;
+                int token = row / headsPerGroup;
+                int head = group * headsPerGroup + row % headsPerGroup;
+                ref float source = ref Unsafe.Add(ref query, ((nint)token * heads + head) * headDim);
+                for (int d = 0; d < headDim; d++)
+                {
+                    Unsafe.Add(ref destination, (nint)d * tileRows + r) = Unsafe.Add(ref source, d) * scale;
+                }
+            }
+            else
+            {
+                for (int d = 0; d < headDim; d++)
+                {
+                    Unsafe.Add(ref destination, (nint)d * tileRows + r) = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs keys <c>firstKey .. firstKey + keys - 1</c> of key/value head <paramref name="group"/> transposed,
+    /// <c>[headDim][tileKeys]</c>, zero beyond <paramref name="keys"/>: the QK microkernel then loads
+    /// consecutive keys of one feature as a vector.
+    /// </summary>
+    /// <param name="key">Start of the key tensor <c>[tokens][kvGroups][headDim]</c>.</param>
+    /// <param name="firstKey">First key of the tile.</param>
+    /// <param name="keys">Valid keys in the tile.</param>
+    /// <param name="tileKeys">Keys in the packed tile.</param>
+    /// <param name="kvGroups">Key/value heads.</param>
+    /// <param name="group">Key/value head.</param>
+    /// <param name="headDim">Features per head.</param>
+    /// <param name="destination">Start of the <c>headDim * tileKeys</c> packed tile.</param>
+    public static void PackKeysTransposed(ref float key, int firstKey, int keys, int tileKeys, int kvGroups, int group, int headDim,
+        ref float destination)
+    {
+        for (int j = 0; j < tileKeys; j++)
+        {
+            if (j < keys)
+            {
+                ref float source = ref Unsafe.Add(ref key, ((nint)(firstKey + j) * kvGroups + group) * headDim);
+                for (int d = 0; d < headDim; d++)
+                {
+                    Unsafe.Add(ref destination, (nint)d * tileKeys + j) = Unsafe.Add(ref source, d);
+                }
+            }
+            else
+            {
+                for (int d = 0; d < headDim; d++)
+                {
+                    Unsafe.Add(ref destination, (nint)d * tileKeys + j) = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs values <c>firstKey .. firstKey + keys - 1</c> of key/value head <paramref name="group"/> row by row,
+    /// <c>[tileKeys][paddedHeadDim]</c>, zero beyond <paramref name="keys"/> and beyond <paramref name="headDim"/>:
+    /// the rows become adjacent (token-major rows sit <c>kvGroups * headDim</c> floats apart and would fight over
+    /// L1 sets) and every row is a whole number of vectors.
+    /// </summary>
+    /// <param name="value">Start of the value tensor <c>[tokens][kvGroups][headDim]</c>.</param>
+    /// <param name="firstKey">First key of the tile.</param>
+    /// <param name="keys">Valid keys in the tile.</param>
+    /// <param name="tileKeys">Rows in the packed tile.</param>
+    /// <param name="kvGroups">Key/value heads.</param>
+    /// <param name="group">Key/value head.</param>
+    /// <param name="headDim">Features per head.</param>
+    /// <param name="paddedHeadDim">Row length of the packed tile, at least <paramref name="headDim"/>.</param>
+    /// <param name="destination">Start of the <c>tileKeys * paddedHeadDim</c> packed tile.</param>
+    public static void PackValues(ref float value, int firstKey, int keys, int tileKeys, int kvGroups, int group, int headDim, int paddedHeadDim,
+        ref float destination)
+    {
+        for (int j = 0; j < tileKeys; j++)
+        {
+            Span<float> row = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, (nint)j * paddedHeadDim), paddedHeadDim);
+            if (j < keys)
+            {
+                System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(
+                    ref Unsafe.Add(ref value, ((nint)(firstKey + j) * kvGroups + group) * headDim), headDim).CopyTo(row);
+                row.Slice(headDim).Clear();
+            }
+            else
+            {
+                row.Clear();
+            }
+        }
+    }
+}
