@@ -31,6 +31,7 @@ public static class Program
         var rest = new List<string>(args);
         bool probesOnly = rest.Remove("--probes");
         bool quick = rest.Remove("--quick");
+        if (rest.Remove("--verify")) return Verify();
 
         bool listing = rest.Contains("--list") || rest.Contains("--help") || rest.Contains("-h");
         MachinePeaks? peaks = null;
@@ -49,6 +50,38 @@ public static class Program
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.ToArray(), config).ToList();
         if (peaks is not null) AttentionSummaryTable.Write(summaries, peaks);
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+
+    /// <summary>
+    /// <c>--verify</c>: every implementation on a small shape of every configuration in the suite, against the
+    /// reference path (what each benchmark's setup also does before timing). Prints one line per check.
+    /// </summary>
+    public static int Verify()
+    {
+        int passed = 0, failed = 0;
+        var smallShapes = new System.Collections.Generic.HashSet<AttentionShape>();
+        foreach (var shape in Implementations.AllShapes()) smallShapes.Add(shape.Small());
+        foreach (var shape in smallShapes)
+        {
+            foreach (var (method, create) in Implementations.All())
+            {
+                if (Applicability.Unsupported(method, shape) is string reason) continue;
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                try
+                {
+                    Verification.CheckSmall(shape, create);
+                    passed++;
+                    Console.WriteLine($"ok    {method,-18} {shape} ({sw.ElapsedMilliseconds} ms)");
+                }
+                catch (Exception e)
+                {
+                    failed++;
+                    Console.WriteLine($"FAIL  {method,-18} {shape}: {e.GetType().Name}: {e.Message}");
+                }
+            }
+        }
+        Console.WriteLine($"{passed} passed, {failed} failed");
+        return failed == 0 ? 0 : 1;
     }
 
     /// <summary>
@@ -79,7 +112,6 @@ public static class Program
             .AddFilter(new SimpleFilter(Applicability.IsApplicable))
             .WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared))
             .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(40));
-;
         if (quick) config = config.AddFilter(new SimpleFilter(bc => Applicability.ShapeOf(bc)?.Quick != false));
         return config;
     }

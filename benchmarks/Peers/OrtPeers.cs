@@ -85,7 +85,8 @@ public sealed class OrtOnnxAttention : OrtRunner
 
 /// <summary>
 /// ONNX Runtime's contrib <c>com.microsoft.GroupQueryAttention</c>, always causal, with an optional
-/// <c>local_window_size</c> (= W - 1: ORT counts the window without the query's own key).
+/// <c>local_window_size</c>. In ORT 1.31's CPU kernel <c>local_window_size = W</c> keeps exactly our W most recent
+/// keys including the query's own (W - 1 drops one key too many; the setup check catches such drift).
 /// <para>Prefill (N = M): query [1, N, Heads*HeadDim], key/value [1, N, KvGroups*HeadDim] bound over our buffers,
 /// no past; ORT also writes present_key/present_value [1, KvGroups, M, HeadDim] (its BNSH cache), as it must.</para>
 /// <para>Decode (N = 1), the way ORT is meant to be used for generation: the cache lives in ORT's BNSH layout
@@ -116,7 +117,7 @@ public sealed class OrtGroupQueryAttention : OrtRunner
             .Input("query", OnnxElementType.Float, 1, n, q)
             .Input("key", OnnxElementType.Float, 1, n, kv)
             .Input("value", OnnxElementType.Float, 1, n, kv);
-        if (s.Window > 0) builder.Attribute("local_window_size", (long)s.Window - 1);
+        if (s.Window > 0) builder.Attribute("local_window_size", (long)s.Window);
         if (decode)
         {
             builder.Input("past_key", OnnxElementType.Float, 1, g, pastLength, d)

@@ -1,0 +1,418 @@
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Attention.Generator.Tests;
+
+/// <summary>
+/// One test per ATTN id: a minimal faulty class, the exact diagnostic (id, severity, message, location) and no
+/// generated source for it. Messages are compared in full, so a message that stops naming the class, the
+/// property or the expected value fails here.
+/// </summary>
+public sealed class DiagnosticTests
+{
+    [Fact]
+    public void ATTN0001_HeadDimMissing()
+    {
+        const string Attribute = "Attention.Attention(Heads = 8)";
+        Diagnostic diagnostic = AssertSingleError(StaticPartial(Attribute), "ATTN0001");
+
+        Assert.Equal("[Attention] on 'Kernel' must set HeadDim (features per head, 1 to 512)", Message(diagnostic));
+        AssertLocation(diagnostic, StaticPartial(Attribute), Attribute);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(513)]
+    public void ATTN0002_HeadDimOutOfRange(int headDim)
+    {
+        string attribute = $"Attention.Attention(HeadDim = {headDim}, Heads = 8)";
+        Diagnostic diagnostic = AssertSingleError(StaticPartial(attribute), "ATTN0002");
+
+        Assert.Equal($"[Attention] on 'Kernel' has HeadDim = {headDim}; expected a value from 1 to 512", Message(diagnostic));
+        AssertLocation(diagnostic, StaticPartial(attribute), attribute);
+    }
+
+    [Fact]
+    public void ATTN0003_HeadsMissing()
+    {
+        Diagnostic diagnostic = AssertSingleError(StaticPartial("Attention.Attention(HeadDim = 64)"), "ATTN0003");
+
+        Assert.Equal("[Attention] on 'Kernel' must set Heads (number of query heads, at least 1)", Message(diagnostic));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void ATTN0004_HeadsNotPositive(int heads)
+    {
+        Diagnostic diagnostic = AssertSingleError(StaticPartial($"Attention.Attention(HeadDim = 64, Heads = {heads})"), "ATTN0004");
+
+        Assert.Equal($"[Attention] on 'Kernel' has Heads = {heads}; expected at least 1", Message(diagnostic));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void ATTN0005_KvGroupsNotPositive(int kvGroups)
+    {
+        Diagnostic diagnostic = AssertSingleError(StaticPartial($"Attention.Attention(HeadDim = 64, Heads = 8, KvGroups = {kvGroups})"), "ATTN0005");
+
+        Assert.Equal(
+            $"[Attention] on 'Kernel' has KvGroups = {kvGroups}; expected at least 1 (or leave it unset for KvGroups = Heads)",
+            Message(diagnostic));
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(16)]
+    public void ATTN0006_KvGroupsDoNotDivideHeads(int kvGroups)
+    {
+        Diagnostic diagnostic = AssertSingleError(StaticPartial($"Attention.Attention(HeadDim = 64, Heads = 8, KvGroups = {kvGroups})"), "ATTN0006");
+
+        Assert.Equal(
+            $"[Attention] on 'Kernel' has KvGroups = {kvGroups}, which does not divide Heads = 8; each key/value head must serve the same number of query heads",
+            Message(diagnostic));
+    }
+
+    [Fact]
+    public void ATTN0007_WindowNegative()
+    {
+        Diagnostic diagnostic = AssertSingleError(StaticPartial("Attention.Attention(HeadDim = 64, Heads = 8, Causal = true, Window = -1)"), "ATTN0007");
+
+        Assert.Equal("[Attention] on 'Kernel' has Window = -1; expected 0 (no window) or a positive window size", Message(diagnostic));
+    }
+
+    [Theory]
+    [InlineData("-1", "-1")]
+    [InlineData("-0.5f", "-0.5")]
+    [InlineData("float.NaN", "NaN")]
+    [InlineData("float.PositiveInfinity", "Infinity")]
+    [InlineData("float.NegativeInfinity", "-Infinity")]
+    public void ATTN0008_ScaleInvalid(string scale, string shownAs)
+    {
+        Diagnostic diagnostic = AssertSingleError(StaticPartial($"Attention.Attention(HeadDim = 64, Heads = 8, Scale = {scale})"), "ATTN0008");
+
+        Assert.Equal(
+            $"[Attention] on 'Kernel' has Scale = {shownAs}; expected a finite value > 0, or 0 for 1/sqrt(HeadDim)",
+            Message(diagnostic));
+    }
+
+    [Fact]
+    public void ATTN0009_ClassNotPartial()
+    {
+        const string Source = """
+            namespace App;
+
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public static class Kernel { }
+            """;
+        Diagnostic diagnostic = AssertSingleError(Source, "ATTN0009");
+
+        Assert.Equal(
+            "Class 'Kernel' has [Attention] but is not partial; declare it 'static partial class Kernel' so the generated kernel can be added to it",
+            Message(diagnostic));
+        AssertLocation(diagnostic, Source, "Kernel");
+    }
+
+    [Fact]
+    public void ATTN0010_ClassNotStatic()
+    {
+        const string Source = """
+            namespace App;
+
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public partial class Kernel { }
+            """;
+        Diagnostic diagnostic = AssertSingleError(Source, "ATTN0010");
+
+        Assert.Equal(
+            "Class 'Kernel' has [Attention] but is not static; declare it 'static partial class Kernel' (the kernel holds no state)",
+            Message(diagnostic));
+        AssertLocation(diagnostic, Source, "Kernel");
+    }
+
+    [Theory]
+    [InlineData("""
+        namespace App;
+
+        [Attention.Attention(HeadDim = 64, Heads = 8)]
+        public static partial class Kernel<T> { }
+        """)]
+    [InlineData("""
+        namespace App;
+
+        public partial class Outer<T>
+        {
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public static partial class Kernel { }
+        }
+        """)]
+    [InlineData("""
+        namespace App;
+
+        public static partial class Outer<T>
+        {
+            public static partial class Middle
+            {
+                [Attention.Attention(HeadDim = 64, Heads = 8)]
+                public static partial class Kernel { }
+            }
+        }
+        """)]
+    public void ATTN0011_ClassGeneric(string source)
+    {
+        Diagnostic diagnostic = AssertSingleError(source, "ATTN0011");
+
+        Assert.Equal(
+            "Class 'Kernel' has [Attention] but it or a type containing it is generic; a kernel is specialized to one configuration, so declare it in a non-generic class",
+            Message(diagnostic));
+    }
+
+    [Theory]
+    [InlineData("""
+        namespace App;
+
+        public class Outer
+        {
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public static partial class Kernel { }
+        }
+        """, "Outer")]
+    [InlineData("""
+        namespace App;
+
+        public partial class Outer
+        {
+            public struct Middle
+            {
+                [Attention.Attention(HeadDim = 64, Heads = 8)]
+                public static partial class Kernel { }
+            }
+        }
+        """, "Middle")]
+    public void ATTN0012_ContainingTypeNotPartial(string source, string containingType)
+    {
+        Diagnostic diagnostic = AssertSingleError(source, "ATTN0012");
+
+        Assert.Equal(
+            $"Class 'Kernel' has [Attention] and is nested in '{containingType}', which is not partial; mark every containing type partial",
+            Message(diagnostic));
+    }
+
+    [Fact]
+    public void EveryDescriptorHasATest()
+    {
+        // Ids tested above; a new descriptor without a test here fails this check.
+        string[] tested = Enumerable.Range(1, 12).Select(i => $"ATTN{i:D4}").ToArray();
+        string[] declared = typeof(DiagnosticDescriptors)
+            .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(p => ((DiagnosticDescriptor)p.GetValue(null)!).Id)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+        Assert.Equal(tested, declared);
+    }
+
+    [Fact]
+    public void EveryDescriptorIsAnEnabledError()
+    {
+        foreach (var property in typeof(DiagnosticDescriptors).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
+        {
+            var descriptor = (DiagnosticDescriptor)property.GetValue(null)!;
+            Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);
+            Assert.True(descriptor.IsEnabledByDefault, descriptor.Id);
+            Assert.Equal("Attention.Generated", descriptor.Category);
+        }
+    }
+
+    [Fact]
+    public void EachFaultIsReportedOnceWhenSeveralCombine()
+    {
+        // Every property is checked on its own, so one class can carry several ids; each names its own value.
+        const string Source = """
+            namespace App;
+
+            [Attention.Attention(HeadDim = 0, Heads = 8, KvGroups = 3, Window = -2, Scale = float.NaN)]
+            public class Kernel { }
+            """;
+        GeneratorRun run = GeneratorHarness.Run(Source);
+
+        Assert.Equal(
+            new[] { "ATTN0002", "ATTN0006", "ATTN0007", "ATTN0008", "ATTN0009", "ATTN0010" },
+            run.GeneratorDiagnostics.Select(d => d.Id).Order(StringComparer.Ordinal));
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void OnlyTheFaultyClassLosesItsKernel()
+    {
+        GeneratorRun run = GeneratorHarness.Run(
+            StaticPartial("Attention.Attention(HeadDim = 64, Heads = 8)", "Good"),
+            StaticPartial("Attention.Attention(HeadDim = 64, Heads = 0)", "Bad"));
+
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("ATTN0004", diagnostic.Id);
+        Assert.Contains("'Bad'", Message(diagnostic), StringComparison.Ordinal);
+        Assert.Equal(new[] { "App.Good.Attention.g.cs" }, run.GeneratedSources.Keys);
+    }
+
+    [Theory]
+    [InlineData("""
+        /// <summary>Global namespace.</summary>
+        [Attention.Attention(HeadDim = 64, Heads = 8)]
+        public static partial class Kernel { }
+        """, "Kernel")]
+    [InlineData("""
+        namespace App.Models
+        {
+            /// <summary>Block-scoped namespace.</summary>
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public static partial class Kernel { }
+        }
+        """, "App.Models.Kernel")]
+    [InlineData("""
+        namespace App.Models;
+
+        /// <summary>File-scoped namespace.</summary>
+        [Attention.Attention(HeadDim = 64, Heads = 8)]
+        public static partial class Kernel { }
+        """, "App.Models.Kernel")]
+    [InlineData("""
+        namespace App;
+
+        /// <summary>Partial class.</summary>
+        public partial class Outer
+        {
+            /// <summary>Nested kernel.</summary>
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public static partial class Kernel { }
+        }
+        """, "App.Outer+Kernel")]
+    [InlineData("""
+        /// <summary>Static partial class in the global namespace, two levels deep.</summary>
+        public static partial class Outer
+        {
+            /// <summary>Inner.</summary>
+            public partial class Inner
+            {
+                /// <summary>Nested kernel.</summary>
+                [Attention.Attention(HeadDim = 64, Heads = 8)]
+                public static partial class Kernel { }
+            }
+        }
+        """, "Outer+Inner+Kernel")]
+    [InlineData("""
+        namespace App;
+
+        /// <summary>Partial struct.</summary>
+        public partial struct Outer
+        {
+            /// <summary>Nested kernel.</summary>
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public static partial class Kernel { }
+        }
+        """, "App.Outer+Kernel")]
+    [InlineData("""
+        namespace App;
+
+        /// <summary>Partial record.</summary>
+        public partial record Outer
+        {
+            /// <summary>Nested kernel.</summary>
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public static partial class Kernel { }
+        }
+        """, "App.Outer+Kernel")]
+    [InlineData("""
+        namespace App;
+
+        /// <summary>Partial record struct.</summary>
+        public partial record struct Outer
+        {
+            /// <summary>Nested kernel.</summary>
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public static partial class Kernel { }
+        }
+        """, "App.Outer+Kernel")]
+    [InlineData("""
+        namespace App;
+
+        /// <summary>Partial interface.</summary>
+        public partial interface IOuter
+        {
+            /// <summary>Nested kernel.</summary>
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public static partial class Kernel { }
+        }
+        """, "App.IOuter+Kernel")]
+    public void ValidPlacementsGenerateACompilingKernel(string source, string metadataName)
+    {
+        GeneratorRun run = GeneratorHarness.Run(source);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Single(run.GeneratedSources);
+        Assert.True(run.OutputDiagnostics.IsEmpty, GeneratorHarness.Describe(run.OutputDiagnostics));
+        INamedTypeSymbol? kernel = run.OutputCompilation.GetTypeByMetadataName(metadataName);
+        Assert.NotNull(kernel);
+        IMethodSymbol forward = Assert.Single(kernel.GetMembers("Forward").OfType<IMethodSymbol>());
+        Assert.Equal(Accessibility.Public, forward.DeclaredAccessibility);
+        Assert.True(forward.IsStatic);
+    }
+
+    [Theory]
+    [InlineData("HeadDim = 1, Heads = 1")]
+    [InlineData("HeadDim = 512, Heads = 64, KvGroups = 64")]
+    [InlineData("HeadDim = 64, Heads = 8, KvGroups = 1, Causal = true, Window = 0, Scale = 0")]
+    [InlineData("HeadDim = 64, Heads = 8, KvGroups = 8, Causal = false, Window = 1, Scale = 0.125f")]
+    [InlineData("HeadDim = 64, Heads = 8, Scale = -0f")]
+    [InlineData("HeadDim = 64, Heads = 8, Scale = float.MaxValue")]
+    [InlineData("HeadDim = 64, Heads = 8, Window = int.MaxValue")]
+    public void ValidConfigurationsProduceNoDiagnosticsOfAnyKind(string arguments)
+    {
+        GeneratorRun run = GeneratorHarness.Run(StaticPartial($"Attention.Attention({arguments})"));
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Single(run.GeneratedSources);
+        Assert.True(run.OutputDiagnostics.IsEmpty, GeneratorHarness.Describe(run.OutputDiagnostics));
+    }
+
+    /// <summary>A documented <c>public static partial class</c> in namespace App with the given attribute.</summary>
+    private static string StaticPartial(string attribute, string className = "Kernel") => $$"""
+        namespace App;
+
+        /// <summary>Test kernel.</summary>
+        [{{attribute}}]
+        public static partial class {{className}} { }
+        """;
+
+    /// <summary>
+    /// Asserts the source is valid C# on its own (so the only fault is the one under test), that the generator
+    /// reports exactly <paramref name="id"/> as an error, and that it generates nothing.
+    /// </summary>
+    private static Diagnostic AssertSingleError(string source, string id)
+    {
+        var inputErrors = GeneratorHarness.CreateCompilation(source).GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error);
+        Assert.True(!inputErrors.Any(), GeneratorHarness.Describe(inputErrors));
+
+        GeneratorRun run = GeneratorHarness.Run(source);
+
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Empty(run.GeneratedSources);
+        Assert.DoesNotContain(run.OutputDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        return diagnostic;
+    }
+
+    private static string Message(Diagnostic diagnostic) => diagnostic.GetMessage(CultureInfo.InvariantCulture);
+
+    /// <summary>Asserts the diagnostic is in the input file and spans exactly <paramref name="expectedText"/>.</summary>
+    private static void AssertLocation(Diagnostic diagnostic, string source, string expectedText)
+    {
+        FileLinePositionSpan span = diagnostic.Location.GetLineSpan();
+        Assert.Equal("Input0.cs", span.Path);
+        Assert.Equal(expectedText, source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+    }
+}

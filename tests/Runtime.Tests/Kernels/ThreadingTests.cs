@@ -1,0 +1,71 @@
+using Xunit;
+
+namespace Attention.Tests.Kernels;
+
+/// <summary>
+/// The kernels under concurrency: many callers at once, and any degree of parallelism, give exactly the
+/// same result (each work item is computed the same way whichever thread runs it).
+/// </summary>
+[Collection(nameof(ThreadingTests))]
+public sealed class ThreadingTests
+{
+    [Fact]
+    public void ConcurrentCallersGetTheSameBitsAsOneCaller()
+    {
+        KernelCase kernel = KernelConfigurations.Find(128, 32, 8, true, 0);
+        const int QueryLength = 67, KeyLength = 150;
+        float[] query = KernelVersusReferenceTests.Random(QueryLength * kernel.Heads * kernel.HeadDim, 11);
+        float[] key = KernelVersusReferenceTests.Random(KeyLength * kernel.KvGroups * kernel.HeadDim, 12);
+        float[] value = KernelVersusReferenceTests.Random(KeyLength * kernel.KvGroups * kernel.HeadDim, 13);
+        float[] expected = new float[query.Length];
+        kernel.Forward(query, key, value, expected, QueryLength, KeyLength);
+
+        var outputs = new float[16][];
+        Parallel.For(0, outputs.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            outputs[i] = new float[query.Length];
+            for (int repeat = 0; repeat < 5; repeat++)
+            {
+                kernel.Forward(query, key, value, outputs[i], QueryLength, KeyLength);
+            }
+        });
+
+        Assert.All(outputs, output => Assert.Equal(expected, output));
+    }
+
+    [Fact]
+    public void CallerThreadOnlyGivesTheSameBits()
+    {
+        KernelCase kernel = KernelConfigurations.Find(64, 4, 4, true, 0);
+        const int Length = 300;
+        float[] query = KernelVersusReferenceTests.Random(Length * kernel.Heads * kernel.HeadDim, 21);
+        float[] key = KernelVersusReferenceTests.Random(Length * kernel.KvGroups * kernel.HeadDim, 22);
+        float[] value = KernelVersusReferenceTests.Random(Length * kernel.KvGroups * kernel.HeadDim, 23);
+        float[] parallel = new float[query.Length];
+        float[] single = new float[query.Length];
+
+        int saved = AttentionThreading.MaxDegreeOfParallelism;
+        try
+        {
+            AttentionThreading.MaxDegreeOfParallelism = Environment.ProcessorCount;
+            kernel.Forward(query, key, value, parallel, Length, Length);
+            AttentionThreading.MaxDegreeOfParallelism = 1;
+            kernel.Forward(query, key, value, single, Length, Length);
+        }
+        finally
+        {
+            AttentionThreading.MaxDegreeOfParallelism = saved;
+        }
+
+        // Work items are sized from the thread count, so the item boundaries differ; each row's arithmetic
+        // does not depend on them (a row's key tiles are always visited in the same order).
+        Assert.Equal(parallel, single);
+    }
+
+    [Fact]
+    public void DegreeOfParallelismRejectsLessThanOne()
+    {
+        var exception = Assert.Throws<ArgumentOutOfRangeException>(() => AttentionThreading.MaxDegreeOfParallelism = 0);
+        Assert.Equal("value", exception.ParamName);
+    }
+}
