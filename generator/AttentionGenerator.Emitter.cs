@@ -70,20 +70,21 @@ public sealed partial class AttentionGenerator
         writer.Line("// Algorithm (flash attention with online softmax, memory O(tokens)):");
         writer.Line("//   A work item is one key/value head and a run of query tiles. A query tile holds TileRows rows; a row is one");
         writer.Line("//   (query token, query head of the group) pair, so the group's heads share every key and value load.");
-        writer.Line("//   For each key tile the item's key range can see: pack K transposed and V row-major, then for each query tile");
-        writer.Line("//   scores = Q.K^T (QK microkernel), mask if the tile straddles a bound, softmax step, acc += P.V (PV microkernel).");
+        writer.Line("//   Query rows sit in vector lanes, so every per-row quantity (max, sum, correction, mask bounds) is lane-wise.");
+        writer.Line("//   For each key tile the item's key range can see: pack its K and V rows side by side, then for each query tile");
+        writer.Line("//   scores = K.Q^T (QK microkernel), mask if the tile straddles a bound, softmax step, acc += V^T.P (PV microkernel).");
         writer.Line("//   Key tiles outside every row's visible range are never visited; interior tiles apply no element mask.");
         writer.Line("//   Legend: rowMax, rowSum = running max and sum of exp2 per row; correction = 2^(oldMax - newMax); acc = unnormalized output.");
         writer.Line("//");
         writer.Line("// Tiling per tier (chosen at run time, fastest available first):");
-        writer.Line("//   tier        width  TileRows  QK block             PV block             KeyTile  PaddedHeadDim");
+        writer.Line("//   tier        width  TileRows  QK block (keys x rows)  PV block (features x rows)  KeyTile  tiles/item");
         foreach (TilePlan plan in plans)
         {
-            writer.Line(string.Format(CultureInfo.InvariantCulture, "//   {0,-10} {1,5}  {2,8}  {3,-19}  {4,-19}  {5,7}  {6,13}",
+            writer.Line(string.Format(CultureInfo.InvariantCulture, "//   {0,-10} {1,5}  {2,8}  {3,-22}  {4,-26}  {5,7}  {6,10}",
                 plan.Tier.Name, plan.Tier.Width, plan.TileRows,
-                $"{plan.TileRows}x{plan.ColumnKeys} ({plan.QkAccumulators} acc)",
-                $"{plan.TileRows}x{plan.ChunkVectors * plan.Tier.Width} ({plan.PvAccumulators} acc)",
-                plan.KeyTile, plan.PaddedHeadDim));
+                $"{plan.KeyBlock}x{plan.TileRows} ({plan.QkAccumulators} acc)",
+                $"{plan.FeatureBlock}x{plan.TileRows} ({plan.PvAccumulators} acc)",
+                plan.KeyTile, plan.MaxTilesPerItem));
         }
 
         writer.Line();
@@ -116,7 +117,7 @@ public sealed partial class AttentionGenerator
             for (int i = 0; i < plans.Length; i++)
             {
                 TilePlan plan = plans[i];
-                string call = $"GeneratedKernel.Launch(query, key, value, output, queryLength, keyLength, GeneratedKernel.{plan.Tier.Name}Tier.TileRows, GeneratedKernel.{plan.Tier.Name}Tier.ScratchFloats, GeneratedKernel.{plan.Tier.Name}Tier.WorkItem);";
+                string call = $"GeneratedKernel.Launch(query, key, value, output, queryLength, keyLength, GeneratedKernel.{plan.Tier.Name}Tier.TileRows, GeneratedKernel.{plan.Tier.Name}Tier.MaxTilesPerItem, GeneratedKernel.{plan.Tier.Name}Tier.ScratchFloats, GeneratedKernel.{plan.Tier.Name}Tier.WorkItem);";
                 if (i == plans.Length - 1)
                 {
                     using (writer.Block("else"))
@@ -150,10 +151,10 @@ public sealed partial class AttentionGenerator
         writer.Line();
         writer.Line("// Splits the query tiles into work items and runs them on the cores (see WorkPartition, KernelLauncher).");
         writer.Line("public static void Launch(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output,");
-        writer.Line("    int queryLength, int keyLength, int tileRows, int scratchFloats, KernelWorkItem workItem)");
+        writer.Line("    int queryLength, int keyLength, int tileRows, int maxTilesPerItem, int scratchFloats, KernelWorkItem workItem)");
         writer.Line("{");
         writer.Line("    int tilesPerGroup = WorkPartition.DivideRoundingUp(queryLength * HeadsPerGroup, tileRows);");
-        writer.Line($"    int tilesPerItem = WorkPartition.TilesPerItem(tilesPerGroup, KvGroups, KernelLauncher.PlannedThreads, {TilePlan.MaxTilesPerItem});");
+        writer.Line($"    int tilesPerItem = WorkPartition.TilesPerItem(tilesPerGroup, KvGroups, KernelLauncher.PlannedThreads, maxTilesPerItem);");
         writer.Line("    int itemCount = WorkPartition.DivideRoundingUp(tilesPerGroup, tilesPerItem) * KvGroups;");
         writer.Line("    KernelLauncher.Run(query, key, value, output, queryLength, keyLength, tilesPerItem, itemCount, scratchFloats, workItem);");
         writer.Line("}");

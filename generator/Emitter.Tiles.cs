@@ -13,23 +13,25 @@ public sealed partial class AttentionGenerator
     {
         VectorTier tier = plan.Tier;
         var layout = new ScratchLayout(spec, plan);
-        writer.Line($"// {tier.Name}: {plan.TileRows}-row query tiles, {plan.KeyTile}-key tiles, {tier.Width} floats per vector.");
+        writer.Line($"// {tier.Name}: {plan.TileRows}-row query tiles ({plan.RowVectors} vectors of {tier.Width} rows), {plan.KeyTile}-key tiles.");
         using (writer.Block($"public static class {tier.Name}Tier"))
         {
             writer.Line($"public const int TileRows = {plan.TileRows};");
+            writer.Line($"public const int RowVectors = {plan.RowVectors};");
             writer.Line($"public const int KeyTile = {plan.KeyTile};");
-            writer.Line($"public const int PaddedHeadDim = {plan.PaddedHeadDim};");
-            writer.Line($"private const int Width = {tier.Width};");
+            writer.Line($"public const int MaxTilesPerItem = {plan.MaxTilesPerItem};");
             writer.Line();
-            writer.Line($"// Scratch of one thread, in floats (offsets are multiples of 16 floats, one cache line):");
-            writer.Line($"//   packedQuery  [{TilePlan.MaxTilesPerItem} tiles][HeadDim][TileRows]   at {layout.Query}");
-            writer.Line($"//   acc          [{TilePlan.MaxTilesPerItem} tiles x TileRows][PaddedHeadDim] at {layout.Accumulators}");
-            writer.Line($"//   rowMax       [{TilePlan.MaxTilesPerItem} tiles x TileRows]                at {layout.RowMax}");
-            writer.Line($"//   rowSum       [{TilePlan.MaxTilesPerItem} tiles x TileRows][Width]         at {layout.RowSum}");
-            writer.Line($"//   correction   [TileRows]                          at {layout.Correction}");
-            writer.Line($"//   packedKey    [HeadDim][KeyTile]                  at {layout.Key}");
-            writer.Line($"//   packedValue  [KeyTile][PaddedHeadDim]            at {layout.Value}");
-            writer.Line($"//   scores       [TileRows][KeyTile]                 at {layout.Scores}");
+            writer.Line($"// Scratch of one thread, in floats (each region starts on a 64-byte line):");
+            writer.Line($"//   packedQuery  [MaxTilesPerItem][HeadDim][TileRows]   at {layout.Query}  (queries x QueryScale, rows in lanes)");
+            writer.Line($"//   acc          [MaxTilesPerItem][HeadDim][TileRows]   at {layout.Accumulators}  (unnormalized output, rows in lanes)");
+            writer.Line($"//   rowMax       [MaxTilesPerItem][TileRows]            at {layout.RowMax}");
+            writer.Line($"//   rowSum       [MaxTilesPerItem][TileRows]            at {layout.RowSum}");
+            writer.Line($"//   rowStart     [MaxTilesPerItem][TileRows] (int)      at {layout.RowStart}  (first visible key per row)");
+            writer.Line($"//   rowEnd       [MaxTilesPerItem][TileRows] (int)      at {layout.RowEnd}  (one past the last visible key)");
+            writer.Line($"//   correction   [TileRows]                             at {layout.Correction}");
+            writer.Line($"//   packedKey    [KeyTile][HeadDim]                     at {layout.Key}");
+            writer.Line($"//   packedValue  [KeyTile][HeadDim]                     at {layout.Value}");
+            writer.Line($"//   scores       [KeyTile][TileRows]                    at {layout.Scores}  (scores, then probabilities)");
             writer.Line($"public const int ScratchFloats = {layout.Total};");
             writer.Line();
             writer.Line("public static readonly KernelWorkItem WorkItem = Run;");
@@ -38,7 +40,7 @@ public sealed partial class AttentionGenerator
             writer.Line();
             EmitScoresMicrokernel(writer, plan);
             writer.Line();
-            EmitValuesMicrokernel(writer, plan);
+            EmitValuesMicrokernel(writer, spec, plan);
         }
     }
 
@@ -54,7 +56,6 @@ public sealed partial class AttentionGenerator
             writer.Line("int rowsPerGroup = queryLength * HeadsPerGroup;");
             writer.Line("int tilesPerGroup = WorkPartition.DivideRoundingUp(rowsPerGroup, TileRows);");
             writer.Line("int itemsPerGroup = WorkPartition.DivideRoundingUp(tilesPerGroup, tilesPerItem);");
-            writer.Line();
             if (spec.Causal)
             {
                 writer.Line("// Items are numbered longest first: under the causal mask the last query tiles see the most keys,");
@@ -77,30 +78,36 @@ public sealed partial class AttentionGenerator
             writer.Line($"ref float acc = ref Unsafe.Add(ref scratchStart, {layout.Accumulators});");
             writer.Line($"ref float rowMax = ref Unsafe.Add(ref scratchStart, {layout.RowMax});");
             writer.Line($"ref float rowSum = ref Unsafe.Add(ref scratchStart, {layout.RowSum});");
+            writer.Line($"ref int rowStart = ref Unsafe.As<float, int>(ref Unsafe.Add(ref scratchStart, {layout.RowStart}));");
+            writer.Line($"ref int rowEnd = ref Unsafe.As<float, int>(ref Unsafe.Add(ref scratchStart, {layout.RowEnd}));");
             writer.Line($"ref float correction = ref Unsafe.Add(ref scratchStart, {layout.Correction});");
             writer.Line($"ref float packedKey = ref Unsafe.Add(ref scratchStart, {layout.Key});");
             writer.Line($"ref float packedValue = ref Unsafe.Add(ref scratchStart, {layout.Value});");
             writer.Line($"ref float scores = ref Unsafe.Add(ref scratchStart, {layout.Scores});");
             writer.Line();
-            writer.Line("// Pack this item's query tiles (QueryScale folded in) and start every row's softmax from nothing.");
+            writer.Line("// Per query tile: pack the queries (QueryScale folded in) and note each row's visible key range.");
             using (writer.Block("for (int tile = 0; tile < tileCount; tile++)"))
             {
-                writer.Line("Packing.PackQueryTransposed(ref arguments.Query, firstRow + tile * TileRows, Math.Min(TileRows, rowCount - tile * TileRows), TileRows,");
-                writer.Line("    Heads, HeadsPerGroup, group, HeadDim, QueryScale, ref Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows));");
+                writer.Line("int tileFirstRow = firstRow + tile * TileRows;");
+                writer.Line("int tileRowCount = Math.Min(TileRows, rowCount - tile * TileRows);");
+                writer.Line("Packing.PackQueryTransposed(ref arguments.Query, tileFirstRow, tileRowCount, TileRows, Heads, HeadsPerGroup, group, HeadDim, QueryScale,");
+                writer.Line("    ref Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows));");
+                writer.Line("TileBounds.FillRowRanges(tileFirstRow, tileRowCount, TileRows, HeadsPerGroup, queryLength, keyLength, Causal, Window,");
+                writer.Line("    ref Unsafe.Add(ref rowStart, tile * TileRows), ref Unsafe.Add(ref rowEnd, tile * TileRows));");
             }
 
-            writer.Line($"scratch.Slice({layout.Accumulators}, tileCount * TileRows * PaddedHeadDim).Clear();");
+            writer.Line();
+            writer.Line("// Every row starts its online softmax from nothing: max -inf, sum 0, output 0.");
+            writer.Line($"scratch.Slice({layout.Accumulators}, tileCount * HeadDim * TileRows).Clear();");
             writer.Line($"scratch.Slice({layout.RowMax}, tileCount * TileRows).Fill(float.NegativeInfinity);");
-            writer.Line($"scratch.Slice({layout.RowSum}, tileCount * TileRows * Width).Clear();");
+            writer.Line($"scratch.Slice({layout.RowSum}, tileCount * TileRows).Clear();");
             writer.Line();
             if (spec.HasMask)
             {
-                writer.Line("// Keys any row of the item can see: from the first row's first visible key to the last row's last");
-                writer.Line("// (rows are ordered by token, so positions grow with the row). Key tiles start on multiples of KeyTile.");
-                writer.Line("int itemFirstPosition = TileBounds.Position(firstRow / HeadsPerGroup, queryLength, keyLength);");
-                writer.Line("int itemLastPosition = TileBounds.Position((firstRow + rowCount - 1) / HeadsPerGroup, queryLength, keyLength);");
-                writer.Line("int keyBegin = TileBounds.VisibleStart(itemFirstPosition, Window) / KeyTile * KeyTile;");
-                writer.Line("int keyEnd = TileBounds.VisibleEnd(itemLastPosition, keyLength, Causal, Window);");
+                writer.Line("// Keys any row of the item can see: ranges grow with the row (rows are ordered by token), so from the first");
+                writer.Line("// row's start to the last real row's end. Key tiles start on multiples of KeyTile.");
+                writer.Line("int keyBegin = rowStart / KeyTile * KeyTile;");
+                writer.Line("int keyEnd = Unsafe.Add(ref rowEnd, (tileCount - 1) * TileRows + TileRows - 1);");
             }
             else
             {
@@ -112,61 +119,33 @@ public sealed partial class AttentionGenerator
             using (writer.Block("for (int keyTileStart = keyBegin; keyTileStart < keyEnd; keyTileStart += KeyTile)"))
             {
                 writer.Line("int keys = Math.Min(KeyTile, keyLength - keyTileStart);");
-                writer.Line("Packing.PackKeysTransposed(ref arguments.Key, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
-                writer.Line("Packing.PackValues(ref arguments.Value, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, PaddedHeadDim, ref packedValue);");
+                writer.Line("Packing.PackRows(ref arguments.Key, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
+                writer.Line("Packing.PackRows(ref arguments.Value, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
                 using (writer.Block("for (int tile = 0; tile < tileCount; tile++)"))
                 {
-                    writer.Line("int tileFirstRow = firstRow + tile * TileRows;");
-                    writer.Line("int tileRowCount = Math.Min(TileRows, rowCount - tile * TileRows);");
+                    writer.Line("ref int tileStart = ref Unsafe.Add(ref rowStart, tile * TileRows);");
+                    writer.Line("ref int tileEnd = ref Unsafe.Add(ref rowEnd, tile * TileRows);");
                     if (spec.HasMask)
                     {
-                        writer.Line("int firstPosition = TileBounds.Position(tileFirstRow / HeadsPerGroup, queryLength, keyLength);");
-                        writer.Line("int lastPosition = TileBounds.Position((tileFirstRow + tileRowCount - 1) / HeadsPerGroup, queryLength, keyLength);");
-                        writer.Line("// Skip a key tile this query tile cannot see at all.");
-                        using (writer.Block("if (keyTileStart >= TileBounds.VisibleEnd(lastPosition, keyLength, Causal, Window) || keyTileStart + KeyTile <= TileBounds.VisibleStart(firstPosition, Window))"))
+                        writer.Line("// Skip a key tile no row of this query tile can see (first row's start, last row's end).");
+                        using (writer.Block("if (keyTileStart >= Unsafe.Add(ref tileEnd, TileRows - 1) || keyTileStart + KeyTile <= tileStart)"))
                         {
                             writer.Line("continue;");
                         }
 
                         writer.Line();
-                        writer.Line("// Interior tile: every row sees every key of it, so no element mask.");
-                        writer.Line("bool interior = keys == KeyTile");
-                        writer.Line("    && keyTileStart >= TileBounds.VisibleStart(lastPosition, Window)");
-                        writer.Line("    && keyTileStart + KeyTile <= TileBounds.VisibleEnd(firstPosition, keyLength, Causal, Window);");
-                    }
-                    else
-                    {
-                        writer.Line("// Only the last key tile can hold padding past keyLength.");
-                        writer.Line("bool interior = keys == KeyTile;");
                     }
 
+                    writer.Line("// Interior tile: every row sees every key in it (last row's start to first row's end), so no element mask.");
+                    writer.Line("bool interior = keys == KeyTile && keyTileStart >= Unsafe.Add(ref tileStart, TileRows - 1) && keyTileStart + KeyTile <= tileEnd;");
                     writer.Line("ComputeScores(ref Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
                     using (writer.Block("if (!interior)"))
                     {
-                        using (writer.Block("for (int row = 0; row < TileRows; row++)"))
-                        {
-                            writer.Line("// Rows past the sequence (tile padding) reuse the last real row's bounds; they are never written out.");
-                            if (spec.HasMask)
-                            {
-                                writer.Line("int position = TileBounds.Position((tileFirstRow + Math.Min(row, tileRowCount - 1)) / HeadsPerGroup, queryLength, keyLength);");
-                                writer.Line("TileMask.ApplyRow(ref Unsafe.Add(ref scores, row * KeyTile), keyTileStart, KeyTile,");
-                                writer.Line("    TileBounds.VisibleStart(position, Window), TileBounds.VisibleEnd(position, keyLength, Causal, Window));");
-                            }
-                            else
-                            {
-                                writer.Line("TileMask.ApplyRow(ref Unsafe.Add(ref scores, row * KeyTile), keyTileStart, KeyTile, 0, keyLength);");
-                            }
-                        }
+                        writer.Line($"TileMask.Apply{tier.Name}(ref scores, KeyTile, RowVectors, keyTileStart, ref tileStart, ref tileEnd);");
                     }
 
-                    using (writer.Block("for (int row = 0; row < TileRows; row++)"))
-                    {
-                        writer.Line("int itemRow = tile * TileRows + row;");
-                        writer.Line($"Unsafe.Add(ref correction, row) = OnlineSoftmax.UpdateRow{tier.Name}(ref Unsafe.Add(ref scores, row * KeyTile), KeyTile,");
-                        writer.Line("    ref Unsafe.Add(ref rowMax, itemRow), ref Unsafe.Add(ref rowSum, itemRow * Width));");
-                    }
-
-                    writer.Line("AccumulateValues(ref scores, ref packedValue, ref correction, ref Unsafe.Add(ref acc, tile * TileRows * PaddedHeadDim));");
+                    writer.Line($"OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref Unsafe.Add(ref rowMax, tile * TileRows), ref Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
+                    writer.Line("AccumulateValues(ref scores, ref packedValue, ref correction, ref Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
                 }
             }
 
@@ -177,65 +156,65 @@ public sealed partial class AttentionGenerator
                 writer.Line("int flatRow = firstRow + row;");
                 writer.Line("int token = flatRow / HeadsPerGroup;");
                 writer.Line("int head = group * HeadsPerGroup + flatRow % HeadsPerGroup;");
-                writer.Line("float normalizer = OnlineSoftmax.Normalizer(ref Unsafe.Add(ref rowSum, row * Width), Width);");
-                writer.Line("ref float source = ref Unsafe.Add(ref acc, row * PaddedHeadDim);");
+                writer.Line("float normalizer = OnlineSoftmax.Normalizer(Unsafe.Add(ref rowSum, row));");
+                writer.Line("ref float source = ref Unsafe.Add(ref acc, row / TileRows * HeadDim * TileRows + row % TileRows);");
                 writer.Line("ref float destination = ref Unsafe.Add(ref arguments.Output, ((nint)token * Heads + head) * HeadDim);");
                 using (writer.Block("for (int d = 0; d < HeadDim; d++)"))
                 {
-                    writer.Line("Unsafe.Add(ref destination, d) = Unsafe.Add(ref source, d) * normalizer;");
+                    writer.Line("Unsafe.Add(ref destination, d) = Unsafe.Add(ref source, d * TileRows) * normalizer;");
                 }
             }
         }
     }
 
     /// <summary>
-    /// QK microkernel: scores[r][j] = sum_d q[d][r] * k[d][j] for the whole query tile against one key tile,
-    /// TileRows x ColumnKeys at a time, every accumulator in a register. Per feature: ColumnVectors key loads
-    /// and TileRows broadcasts feed TileRows x ColumnVectors multiply-adds.
+    /// QK microkernel: scores[j][r] = sum_d k[j][d] * q[d][r] for the whole query tile against one key tile,
+    /// KeyBlock keys at a time. Per feature: RowVectors query loads and KeyBlock key broadcasts feed
+    /// KeyBlock x RowVectors multiply-adds, every accumulator in a register.
     /// </summary>
     private static void EmitScoresMicrokernel(SourceWriter writer, TilePlan plan)
     {
         VectorTier tier = plan.Tier;
-        writer.Line($"// scores[TileRows][KeyTile] = packedQuery^T . packedKey: {plan.TileRows} rows x {plan.ColumnKeys} keys per block,");
-        writer.Line($"// {plan.QkAccumulators} accumulators; per feature {plan.ColumnVectors} key loads and {plan.TileRows} query broadcasts.");
+        writer.Line($"// scores[KeyTile][TileRows] = packedKey . packedQuery: {plan.KeyBlock} keys x {plan.TileRows} rows per block, {plan.QkAccumulators} accumulators;");
+        writer.Line($"// per feature {plan.RowVectors} query loads and {plan.KeyBlock} key broadcasts.");
         writer.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block("private static void ComputeScores(ref float packedQuery, ref float packedKey, ref float scores)"))
         {
-            using (writer.Block($"for (int column = 0; column < KeyTile; column += {plan.ColumnKeys})"))
+            using (writer.Block($"for (int keyBlock = 0; keyBlock < KeyTile; keyBlock += {plan.KeyBlock})"))
             {
-                for (int r = 0; r < plan.TileRows; r++)
+                for (int k = 0; k < plan.KeyBlock; k++)
                 {
-                    writer.Line($"{tier.VectorType} {Join(plan.ColumnVectors, c => $"s{r}_{c} = {tier.Zero}")};");
+                    writer.Line($"{tier.VectorType} {Join(plan.RowVectors, v => $"s{k}_{v} = {tier.Zero}")};");
                 }
 
                 writer.Line("ref float q = ref packedQuery;");
-                writer.Line("ref float k = ref Unsafe.Add(ref packedKey, column);");
+                writer.Line("ref float k = ref Unsafe.Add(ref packedKey, keyBlock * HeadDim);");
                 using (writer.Block("for (int d = 0; d < HeadDim; d++)"))
                 {
-                    for (int c = 0; c < plan.ColumnVectors; c++)
+                    for (int v = 0; v < plan.RowVectors; v++)
                     {
-                        writer.Line($"{tier.VectorType} k{c} = {tier.Load("k", (c * tier.Width).ToString(CultureInfo.InvariantCulture))};");
+                        writer.Line($"{tier.VectorType} q{v} = {tier.Load("q", Int(v * tier.Width))};");
                     }
 
-                    writer.Line($"{tier.VectorType} qr;");
-                    for (int r = 0; r < plan.TileRows; r++)
+                    writer.Line($"{tier.VectorType} kd;");
+                    for (int k = 0; k < plan.KeyBlock; k++)
                     {
-                        writer.Line($"qr = {tier.Broadcast($"Unsafe.Add(ref q, {r})")};");
-                        for (int c = 0; c < plan.ColumnVectors; c++)
+                        writer.Line($"kd = {tier.Broadcast($"Unsafe.Add(ref k, {k} * HeadDim)")};");
+                        for (int v = 0; v < plan.RowVectors; v++)
                         {
-                            writer.Line($"s{r}_{c} = {tier.MultiplyAdd("qr", $"k{c}", $"s{r}_{c}")};");
+                            writer.Line($"s{k}_{v} = {tier.MultiplyAdd("kd", $"q{v}", $"s{k}_{v}")};");
                         }
                     }
 
                     writer.Line("q = ref Unsafe.Add(ref q, TileRows);");
-                    writer.Line("k = ref Unsafe.Add(ref k, KeyTile);");
+                    writer.Line("k = ref Unsafe.Add(ref k, 1);");
                 }
 
-                for (int r = 0; r < plan.TileRows; r++)
+                for (int k = 0; k < plan.KeyBlock; k++)
                 {
-                    for (int c = 0; c < plan.ColumnVectors; c++)
+                    for (int v = 0; v < plan.RowVectors; v++)
                     {
-                        writer.Line(tier.Store($"s{r}_{c}", "scores", $"{r} * KeyTile + column + {c * tier.Width}"));
+                        writer.Line(tier.Store($"s{k}_{v}", "scores", $"(keyBlock + {k}) * TileRows + {v * tier.Width}"));
                     }
                 }
             }
@@ -243,101 +222,107 @@ public sealed partial class AttentionGenerator
     }
 
     /// <summary>
-    /// PV microkernel: acc[r][d] = acc[r][d] * correction[r] + sum_j p[r][j] * v[j][d], streaming the tile's
-    /// accumulators through registers ChunkVectors vectors of the head dimension at a time (a narrower tail chunk
-    /// covers the rest), so the rescale of the online softmax costs one multiply per accumulator load.
+    /// PV microkernel: acc[d][r] = acc[d][r] * correction[r] + sum_j v[j][d] * p[j][r], streaming the tile's
+    /// accumulators through registers FeatureBlock features at a time (a narrower block takes the rest), so the
+    /// online softmax's rescale costs one multiply per accumulator load.
     /// </summary>
-    private static void EmitValuesMicrokernel(SourceWriter writer, TilePlan plan)
+    private static void EmitValuesMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan)
     {
-        VectorTier tier = plan.Tier;
-        int vectors = plan.PaddedHeadDim / tier.Width;
-        int mainChunks = vectors / plan.ChunkVectors;
-        int tailVectors = vectors % plan.ChunkVectors;
-        writer.Line($"// acc[TileRows][PaddedHeadDim] = acc * correction + probabilities . packedValue: {plan.TileRows} rows x {plan.ChunkVectors * tier.Width} features per chunk,");
-        writer.Line($"// {plan.PvAccumulators} accumulators; {mainChunks} full chunk(s){(tailVectors > 0 ? $" and a {tailVectors}-vector tail chunk" : string.Empty)} cover PaddedHeadDim = {plan.PaddedHeadDim}.");
+        int fullBlocks = spec.HeadDim / plan.FeatureBlock;
+        int tailFeatures = spec.HeadDim % plan.FeatureBlock;
+        writer.Line($"// acc[HeadDim][TileRows] = acc * correction + packedValue^T . probabilities: {plan.FeatureBlock} features x {plan.TileRows} rows per block,");
+        writer.Line($"// {plan.PvAccumulators} accumulators; {fullBlocks} full block(s){(tailFeatures > 0 ? $" and a {tailFeatures}-feature block" : string.Empty)} cover HeadDim = {spec.HeadDim}.");
         writer.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block("private static void AccumulateValues(ref float probabilities, ref float packedValue, ref float correction, ref float acc)"))
         {
-            if (mainChunks > 0)
+            if (fullBlocks > 0)
             {
-                using (writer.Block($"for (int chunk = 0; chunk < {mainChunks * plan.ChunkVectors * tier.Width}; chunk += {plan.ChunkVectors * tier.Width})"))
+                using (writer.Block($"for (int feature = 0; feature < {fullBlocks * plan.FeatureBlock}; feature += {plan.FeatureBlock})"))
                 {
-                    EmitValuesChunk(writer, plan, plan.ChunkVectors, "chunk");
+                    EmitValuesBlock(writer, plan, plan.FeatureBlock);
                 }
             }
 
-            if (tailVectors > 0)
+            if (tailFeatures > 0)
             {
                 using (writer.Block(string.Empty))
                 {
-                    writer.Line($"const int chunk = {mainChunks * plan.ChunkVectors * tier.Width};");
-                    EmitValuesChunk(writer, plan, tailVectors, "chunk");
+                    writer.Line($"const int feature = {fullBlocks * plan.FeatureBlock};");
+                    EmitValuesBlock(writer, plan, tailFeatures);
                 }
             }
         }
     }
 
-    private static void EmitValuesChunk(SourceWriter writer, TilePlan plan, int chunkVectors, string chunk)
+    private static void EmitValuesBlock(SourceWriter writer, TilePlan plan, int features)
     {
         VectorTier tier = plan.Tier;
-        for (int r = 0; r < plan.TileRows; r++)
+        for (int v = 0; v < plan.RowVectors; v++)
         {
-            writer.Line($"{tier.VectorType} c{r} = {tier.Broadcast($"Unsafe.Add(ref correction, {r})")};");
-            for (int c = 0; c < chunkVectors; c++)
+            writer.Line($"{tier.VectorType} c{v} = {tier.Load("correction", Int(v * tier.Width))};");
+        }
+
+        for (int f = 0; f < features; f++)
+        {
+            for (int v = 0; v < plan.RowVectors; v++)
             {
-                writer.Line($"{tier.VectorType} a{r}_{c} = {tier.Load("acc", $"{r} * PaddedHeadDim + {chunk} + {c * tier.Width}")} * c{r};");
+                writer.Line($"{tier.VectorType} a{f}_{v} = {tier.Load("acc", $"(feature + {f}) * TileRows + {v * tier.Width}")} * c{v};");
             }
         }
 
         writer.Line("ref float p = ref probabilities;");
-        writer.Line($"ref float v = ref Unsafe.Add(ref packedValue, {chunk});");
+        writer.Line("ref float value = ref Unsafe.Add(ref packedValue, feature);");
         using (writer.Block("for (int j = 0; j < KeyTile; j++)"))
         {
-            for (int c = 0; c < chunkVectors; c++)
+            for (int v = 0; v < plan.RowVectors; v++)
             {
-                writer.Line($"{tier.VectorType} v{c} = {tier.Load("v", (c * tier.Width).ToString(CultureInfo.InvariantCulture))};");
+                writer.Line($"{tier.VectorType} p{v} = {tier.Load("p", Int(v * tier.Width))};");
             }
 
-            writer.Line($"{tier.VectorType} pr;");
-            for (int r = 0; r < plan.TileRows; r++)
+            writer.Line($"{tier.VectorType} vd;");
+            for (int f = 0; f < features; f++)
             {
-                writer.Line($"pr = {tier.Broadcast($"Unsafe.Add(ref p, {r} * KeyTile)")};");
-                for (int c = 0; c < chunkVectors; c++)
+                writer.Line($"vd = {tier.Broadcast($"Unsafe.Add(ref value, {f})")};");
+                for (int v = 0; v < plan.RowVectors; v++)
                 {
-                    writer.Line($"a{r}_{c} = {tier.MultiplyAdd("pr", $"v{c}", $"a{r}_{c}")};");
+                    writer.Line($"a{f}_{v} = {tier.MultiplyAdd("vd", $"p{v}", $"a{f}_{v}")};");
                 }
             }
 
-            writer.Line("p = ref Unsafe.Add(ref p, 1);");
-            writer.Line("v = ref Unsafe.Add(ref v, PaddedHeadDim);");
+            writer.Line("p = ref Unsafe.Add(ref p, TileRows);");
+            writer.Line("value = ref Unsafe.Add(ref value, HeadDim);");
         }
 
-        for (int r = 0; r < plan.TileRows; r++)
+        for (int f = 0; f < features; f++)
         {
-            for (int c = 0; c < chunkVectors; c++)
+            for (int v = 0; v < plan.RowVectors; v++)
             {
-                writer.Line(tier.Store($"a{r}_{c}", "acc", $"{r} * PaddedHeadDim + {chunk} + {c * tier.Width}"));
+                writer.Line(tier.Store($"a{f}_{v}", "acc", $"(feature + {f}) * TileRows + {v * tier.Width}"));
             }
         }
     }
 
     private static string Join(int count, Func<int, string> item) => string.Join(", ", Enumerable.Range(0, count).Select(item));
 
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>Offsets of the per-thread scratch regions, each starting on a 64-byte boundary.</summary>
     private sealed class ScratchLayout
     {
         public ScratchLayout(KernelSpec spec, TilePlan plan)
         {
-            int rows = TilePlan.MaxTilesPerItem * plan.TileRows;
+            int rows = plan.MaxTilesPerItem * plan.TileRows;
             int offset = 0;
             Query = Take(ref offset, rows * spec.HeadDim);
-            Accumulators = Take(ref offset, rows * plan.PaddedHeadDim);
+            Accumulators = Take(ref offset, rows * spec.HeadDim);
             RowMax = Take(ref offset, rows);
-            RowSum = Take(ref offset, rows * plan.Tier.Width);
+            RowSum = Take(ref offset, rows);
+            RowStart = Take(ref offset, rows);
+            RowEnd = Take(ref offset, rows);
             Correction = Take(ref offset, plan.TileRows);
-            Key = Take(ref offset, spec.HeadDim * plan.KeyTile);
-            Value = Take(ref offset, plan.KeyTile * plan.PaddedHeadDim);
-            Scores = Take(ref offset, plan.TileRows * plan.KeyTile);
+            Key = Take(ref offset, plan.KeyTile * spec.HeadDim);
+            Value = Take(ref offset, plan.KeyTile * spec.HeadDim);
+            Scores = Take(ref offset, plan.KeyTile * plan.TileRows);
             Total = offset;
         }
 
@@ -345,6 +330,8 @@ public sealed partial class AttentionGenerator
         public int Accumulators { get; }
         public int RowMax { get; }
         public int RowSum { get; }
+        public int RowStart { get; }
+        public int RowEnd { get; }
         public int Correction { get; }
         public int Key { get; }
         public int Value { get; }

@@ -1,72 +1,76 @@
 namespace Attention.Generator.Model;
 
 /// <summary>
-/// The tile shapes of one tier for one configuration. Every size here comes from the register budget or
-/// the cache sizes, and the emitted file's header repeats them.
+/// The tile shapes of one tier for one configuration. Every size comes from the register budget or the
+/// cache sizes, and the emitted file's header repeats them.
 /// </summary>
+/// <remarks>
+/// Query rows live in vector lanes: a tile of <see cref="TileRows"/> rows is <see cref="RowVectors"/>
+/// vectors wide. The QK microkernel broadcasts one key feature and multiplies it into the query rows'
+/// vectors; the PV microkernel broadcasts one value feature and multiplies it into the probabilities'
+/// vectors. Everything per row (running max, sum, correction, masks) is then lane-wise: no horizontal
+/// reductions and no transposes inside the key loop.
+/// </remarks>
 internal sealed class TilePlan
 {
-    private TilePlan(VectorTier tier, KernelSpec spec, int tileRows, int columnVectors, int chunkVectors)
+    private const int L1BudgetBytes = 32 * 1024;
+    private const int L2BudgetBytes = 512 * 1024;
+
+    private TilePlan(VectorTier tier, KernelSpec spec, int rowVectors, int keyBlock, int featureBlock)
     {
         Tier = tier;
-        TileRows = tileRows;
-        ColumnVectors = columnVectors;
-        ChunkVectors = chunkVectors;
-        PaddedHeadDim = RoundUp(spec.HeadDim, tier.Width);
-        ColumnKeys = columnVectors * tier.Width;
+        RowVectors = rowVectors;
+        KeyBlock = keyBlock;
+        FeatureBlock = featureBlock;
+        TileRows = rowVectors * tier.Width;
 
-        // Key tile: as many keys as keep the packed K and V tiles (2 * keys * PaddedHeadDim floats) within
-        // 32 KB, two thirds of Zen 5's and most cores' 48 KB L1d, so both stay in L1 while every query tile of
-        // a work item streams over them. At least one column block; at most 128 keys, past which the softmax
-        // bookkeeping is already amortized.
-        int keysInBudget = L1BudgetFloats / (2 * PaddedHeadDim);
-        KeyTile = Math.Max(ColumnKeys, Math.Min(128, keysInBudget / ColumnKeys * ColumnKeys));
+        // Key tile: as many whole key blocks as keep the packed K and V tiles (2 * keys * HeadDim floats)
+        // within 32 KB, two thirds of a 48 KB L1d, so both stay in L1 while every query tile of a work item
+        // streams over them; at least one block, at most 8 (past that the per-tile softmax work is amortized).
+        int keysInBudget = L1BudgetBytes / (2 * spec.HeadDim * sizeof(float));
+        KeyTile = keyBlock * Math.Max(1, Math.Min(8, keysInBudget / keyBlock));
+
+        // Query tiles per work item: the packed queries and the output accumulators of an item
+        // (2 * tiles * TileRows * HeadDim floats) stay within half of a 1 MB L2.
+        MaxTilesPerItem = Math.Max(1, Math.Min(16, L2BudgetBytes / (2 * TileRows * spec.HeadDim * sizeof(float))));
     }
-
-    private const int L1BudgetFloats = 32 * 1024 / sizeof(float);
-
-    /// <summary>Most query tiles one work item holds: its packed queries and output accumulators
-    /// (2 * tiles * TileRows * PaddedHeadDim floats) stay within about half of a 1 MB L2 up to HeadDim 512.</summary>
-    public const int MaxTilesPerItem = 16;
 
     public VectorTier Tier { get; }
 
-    /// <summary>Query rows per tile (query tokens x heads of a group), all held in registers by both microkernels.</summary>
+    /// <summary>Vectors per query tile: each microkernel keeps RowVectors x block accumulators.</summary>
+    public int RowVectors { get; }
+
+    /// <summary>Query rows per tile (query tokens x heads of a group), RowVectors vectors of lanes.</summary>
     public int TileRows { get; }
 
-    /// <summary>Key vectors per row in the QK microkernel: TileRows x ColumnVectors accumulators.</summary>
-    public int ColumnVectors { get; }
+    /// <summary>Keys per QK register block: KeyBlock x RowVectors accumulators.</summary>
+    public int KeyBlock { get; }
 
-    /// <summary>Keys per QK column block.</summary>
-    public int ColumnKeys { get; }
+    /// <summary>Head-dimension features per PV register block: FeatureBlock x RowVectors accumulators.</summary>
+    public int FeatureBlock { get; }
 
-    /// <summary>Head-dimension vectors per row in the PV microkernel: TileRows x ChunkVectors accumulators.</summary>
-    public int ChunkVectors { get; }
-
-    /// <summary>Keys per key tile (a multiple of <see cref="ColumnKeys"/>).</summary>
+    /// <summary>Keys per key tile, a multiple of <see cref="KeyBlock"/>.</summary>
     public int KeyTile { get; }
 
-    /// <summary>HeadDim rounded up to whole vectors: the row length of packed values and accumulators.</summary>
-    public int PaddedHeadDim { get; }
+    /// <summary>Most query tiles in one work item.</summary>
+    public int MaxTilesPerItem { get; }
 
-    /// <summary>Accumulator registers each microkernel keeps live.</summary>
-    public int QkAccumulators => TileRows * ColumnVectors;
+    /// <summary>Accumulator registers the QK microkernel keeps live.</summary>
+    public int QkAccumulators => RowVectors * KeyBlock;
 
-    /// <inheritdoc cref="QkAccumulators"/>
-    public int PvAccumulators => TileRows * ChunkVectors;
+    /// <summary>Accumulator registers the PV microkernel keeps live.</summary>
+    public int PvAccumulators => RowVectors * FeatureBlock;
 
     /// <summary>
-    /// Per tier: Vector512 has 32 zmm registers, so 12 rows x 2 vectors = 24 accumulators plus 2 loaded vectors
-    /// and a broadcast (27 live). AVX2 and SSE have 16 registers: 6 x 2 = 12 accumulators + 3 = 15. Scalar code
-    /// keeps 4 x 2 = 8 float accumulators, well inside 16 xmm registers.
+    /// Per tier: Vector512 has 32 zmm registers, so 2 row vectors x 12 keys = 24 accumulators plus 2 query
+    /// vectors and a broadcast (27 live). AVX2 and SSE have 16 registers: 2 x 6 = 12 accumulators + 3 = 15.
+    /// The scalar path keeps 2 x 4 = 8 float accumulators.
     /// </summary>
     public static TilePlan For(VectorTier tier, KernelSpec spec) => tier.Name switch
     {
-        "Vector512" => new TilePlan(tier, spec, tileRows: 12, columnVectors: 2, chunkVectors: 2),
-        "Vector256" => new TilePlan(tier, spec, tileRows: 6, columnVectors: 2, chunkVectors: 2),
-        "Vector128" => new TilePlan(tier, spec, tileRows: 6, columnVectors: 2, chunkVectors: 2),
-        _ => new TilePlan(tier, spec, tileRows: 4, columnVectors: 2, chunkVectors: 2),
+        "Vector512" => new TilePlan(tier, spec, rowVectors: 2, keyBlock: 12, featureBlock: 12),
+        "Vector256" => new TilePlan(tier, spec, rowVectors: 2, keyBlock: 6, featureBlock: 6),
+        "Vector128" => new TilePlan(tier, spec, rowVectors: 2, keyBlock: 6, featureBlock: 6),
+        _ => new TilePlan(tier, spec, rowVectors: 2, keyBlock: 4, featureBlock: 4),
     };
-
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }

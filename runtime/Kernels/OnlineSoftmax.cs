@@ -1,165 +1,189 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Attention.Kernels;
 
 /// <summary>
-/// The flash-attention softmax step for one query row and one key tile, one method per vector width.
+/// The flash-attention softmax step for one query tile and one key tile, one method per vector width.
 /// </summary>
 /// <remarks>
-/// <para>Scores arrive in the log2 domain (the kernel folded <c>scale * log2(e)</c> into the queries), with
-/// masked entries set to -inf. The step:</para>
+/// <para>Scores arrive <c>[tileKeys][tileRows]</c> with query rows in vector lanes, in the log2 domain (the
+/// kernel folded <c>scale * log2(e)</c> into the queries), masked entries set to -inf. Per row, lane-wise:</para>
 /// <list type="number">
-/// <item><c>tileMax = max_j s[j]</c> (one horizontal reduction), <c>newMax = max(rowMax, tileMax)</c>.</item>
-/// <item><c>correction = 2^(rowMax - newMax)</c>: how much the row's earlier output and sum shrink.
-/// It is exactly 1 when the maximum did not move and 0 when the row had seen no key before.</item>
-/// <item><c>s[j] = 2^(s[j] - newMax)</c> in place (the probabilities of this tile, unnormalized) and
-/// <c>rowSum = rowSum * correction + sum_j s[j]</c>, kept as one vector of partial sums per row so the
-/// horizontal sum happens once per row at the very end.</item>
+/// <item><c>newMax = max(rowMax, max_j s[j])</c>, a vertical max over the tile's keys.</item>
+/// <item><c>correction = 2^(rowMax - newMax)</c>: how much the row's earlier output and sum shrink; exactly 1
+/// when the maximum did not move, 0 when the row had seen no key before.</item>
+/// <item><c>s[j] = 2^(s[j] - newMax)</c> in place (unnormalized probabilities) and
+/// <c>rowSum = rowSum * correction + sum_j s[j]</c>.</item>
 /// </list>
-/// <para>While a row has seen no visible key its maximum stays -inf; subtracting -inf would give NaN, so the
-/// exponent is taken against 0 instead, which turns the -inf scores into exact zeros (see
-/// <see cref="VectorMath.Exp2(float)"/>). Such a row keeps a zero sum and the kernel writes zeros for it.</para>
-/// <para><c>count</c> must be a positive multiple of the vector width.</para>
+/// <para>While a row has seen no visible key its maximum stays -inf; the exponent is then taken against 0,
+/// which turns the -inf scores into exact zeros (<see cref="VectorMath.Exp2(float)"/> flushes below 2^-127).
+/// Such a row keeps a zero sum, and <see cref="Normalizer"/> makes its output zeros instead of NaN.</para>
 /// </remarks>
 public static class OnlineSoftmax
 {
-    /// <summary>Vector512 step; <paramref name="rowSum"/> holds 16 partial sums.</summary>
-    /// <returns>The correction factor for the row's output accumulators.</returns>
+    /// <summary>Vector512 step: 16 rows per vector.</summary>
+    /// <param name="scores">Scores <c>[tileKeys][rowVectors * 16]</c>, replaced by the tile's unnormalized probabilities.</param>
+    /// <param name="tileKeys">Keys in the tile.</param>
+    /// <param name="rowVectors">Vectors per key.</param>
+    /// <param name="rowMax">Running maximum per row.</param>
+    /// <param name="rowSum">Running sum per row.</param>
+    /// <param name="correction">Receives the factor each row's output accumulators must be multiplied by.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float UpdateRowVector512(ref float scores, int count, ref float rowMax, ref float rowSum)
+    public static void UpdateTileVector512(ref float scores, int tileKeys, int rowVectors, ref float rowMax, ref float rowSum, ref float correction)
     {
         const int Width = 16;
-        Vector512<float> max = Vector512.LoadUnsafe(ref scores);
-        for (int j = Width; j < count; j += Width)
+        int tileRows = rowVectors * Width;
+        for (int v = 0; v < rowVectors; v++)
         {
-            max = VectorMath.Max(max, Vector512.LoadUnsafe(ref scores, (nuint)j));
-        }
+            nuint row = (nuint)(v * Width);
+            Vector512<float> oldMax = Vector512.LoadUnsafe(ref rowMax, row);
+            Vector512<float> newMax = oldMax;
+            for (int j = 0; j < tileKeys; j++)
+            {
+                newMax = VectorMath.Max(newMax, Vector512.LoadUnsafe(ref scores, (nuint)(j * tileRows) + row));
+            }
 
-        float newMax = MathF.Max(rowMax, VectorMath.HorizontalMax(max));
-        float correction = Correction(rowMax, newMax);
-        Vector512<float> subtract = Vector512.Create(float.IsNegativeInfinity(newMax) ? 0f : newMax);
-        Vector512<float> sum = Vector512<float>.Zero;
-        for (int j = 0; j < count; j += Width)
-        {
-            Vector512<float> p = VectorMath.Exp2(Vector512.LoadUnsafe(ref scores, (nuint)j) - subtract);
-            p.StoreUnsafe(ref scores, (nuint)j);
-            sum += p;
-        }
+            // Unchanged maximum (including -inf to -inf, where the subtraction would be NaN): exactly 1.
+            Vector512<float> factor = Vector512.ConditionalSelect(Vector512.Equals(oldMax, newMax), Vector512<float>.One, VectorMath.Exp2(oldMax - newMax));
+            // Rows that have seen nothing keep -inf; subtracting 0 instead turns their -inf scores into exact zeros.
+            Vector512<float> subtract = Vector512.ConditionalSelect(Vector512.Equals(newMax, Vector512.Create(float.NegativeInfinity)), Vector512<float>.Zero, newMax);
+            Vector512<float> sum = Vector512<float>.Zero;
+            for (int j = 0; j < tileKeys; j++)
+            {
+                nuint offset = (nuint)(j * tileRows) + row;
+                Vector512<float> p = VectorMath.Exp2(Vector512.LoadUnsafe(ref scores, offset) - subtract);
+                p.StoreUnsafe(ref scores, offset);
+                sum += p;
+            }
 
-        Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref rowSum), Vector512.Create(correction), sum).StoreUnsafe(ref rowSum);
-        rowMax = newMax;
-        return correction;
+            Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref rowSum, row), factor, sum).StoreUnsafe(ref rowSum, row);
+            newMax.StoreUnsafe(ref rowMax, row);
+            factor.StoreUnsafe(ref correction, row);
+        }
     }
 
-    /// <summary>Vector256 step; <paramref name="rowSum"/> holds 8 partial sums.</summary>
-    /// <returns>The correction factor for the row's output accumulators.</returns>
+    /// <summary>Vector256 step: 8 rows per vector.</summary>
+    /// <param name="scores">Scores <c>[tileKeys][rowVectors * 8]</c>, replaced by the tile's unnormalized probabilities.</param>
+    /// <param name="tileKeys">Keys in the tile.</param>
+    /// <param name="rowVectors">Vectors per key.</param>
+    /// <param name="rowMax">Running maximum per row.</param>
+    /// <param name="rowSum">Running sum per row.</param>
+    /// <param name="correction">Receives the factor each row's output accumulators must be multiplied by.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float UpdateRowVector256(ref float scores, int count, ref float rowMax, ref float rowSum)
+    public static void UpdateTileVector256(ref float scores, int tileKeys, int rowVectors, ref float rowMax, ref float rowSum, ref float correction)
     {
         const int Width = 8;
-        Vector256<float> max = Vector256.LoadUnsafe(ref scores);
-        for (int j = Width; j < count; j += Width)
+        int tileRows = rowVectors * Width;
+        for (int v = 0; v < rowVectors; v++)
         {
-            max = VectorMath.Max(max, Vector256.LoadUnsafe(ref scores, (nuint)j));
-        }
+            nuint row = (nuint)(v * Width);
+            Vector256<float> oldMax = Vector256.LoadUnsafe(ref rowMax, row);
+            Vector256<float> newMax = oldMax;
+            for (int j = 0; j < tileKeys; j++)
+            {
+                newMax = VectorMath.Max(newMax, Vector256.LoadUnsafe(ref scores, (nuint)(j * tileRows) + row));
+            }
 
-        float newMax = MathF.Max(rowMax, VectorMath.HorizontalMax(max));
-        float correction = Correction(rowMax, newMax);
-        Vector256<float> subtract = Vector256.Create(float.IsNegativeInfinity(newMax) ? 0f : newMax);
-        Vector256<float> sum = Vector256<float>.Zero;
-        for (int j = 0; j < count; j += Width)
-        {
-            Vector256<float> p = VectorMath.Exp2(Vector256.LoadUnsafe(ref scores, (nuint)j) - subtract);
-            p.StoreUnsafe(ref scores, (nuint)j);
-            sum += p;
-        }
+            // Unchanged maximum (including -inf to -inf, where the subtraction would be NaN): exactly 1.
+            Vector256<float> factor = Vector256.ConditionalSelect(Vector256.Equals(oldMax, newMax), Vector256<float>.One, VectorMath.Exp2(oldMax - newMax));
+            // Rows that have seen nothing keep -inf; subtracting 0 instead turns their -inf scores into exact zeros.
+            Vector256<float> subtract = Vector256.ConditionalSelect(Vector256.Equals(newMax, Vector256.Create(float.NegativeInfinity)), Vector256<float>.Zero, newMax);
+            Vector256<float> sum = Vector256<float>.Zero;
+            for (int j = 0; j < tileKeys; j++)
+            {
+                nuint offset = (nuint)(j * tileRows) + row;
+                Vector256<float> p = VectorMath.Exp2(Vector256.LoadUnsafe(ref scores, offset) - subtract);
+                p.StoreUnsafe(ref scores, offset);
+                sum += p;
+            }
 
-        Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref rowSum), Vector256.Create(correction), sum).StoreUnsafe(ref rowSum);
-        rowMax = newMax;
-        return correction;
+            Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref rowSum, row), factor, sum).StoreUnsafe(ref rowSum, row);
+            newMax.StoreUnsafe(ref rowMax, row);
+            factor.StoreUnsafe(ref correction, row);
+        }
     }
 
-    /// <summary>Vector128 step; <paramref name="rowSum"/> holds 4 partial sums.</summary>
-    /// <returns>The correction factor for the row's output accumulators.</returns>
+    /// <summary>Vector128 step: 4 rows per vector.</summary>
+    /// <param name="scores">Scores <c>[tileKeys][rowVectors * 4]</c>, replaced by the tile's unnormalized probabilities.</param>
+    /// <param name="tileKeys">Keys in the tile.</param>
+    /// <param name="rowVectors">Vectors per key.</param>
+    /// <param name="rowMax">Running maximum per row.</param>
+    /// <param name="rowSum">Running sum per row.</param>
+    /// <param name="correction">Receives the factor each row's output accumulators must be multiplied by.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float UpdateRowVector128(ref float scores, int count, ref float rowMax, ref float rowSum)
+    public static void UpdateTileVector128(ref float scores, int tileKeys, int rowVectors, ref float rowMax, ref float rowSum, ref float correction)
     {
         const int Width = 4;
-        Vector128<float> max = Vector128.LoadUnsafe(ref scores);
-        for (int j = Width; j < count; j += Width)
+        int tileRows = rowVectors * Width;
+        for (int v = 0; v < rowVectors; v++)
         {
-            max = VectorMath.Max(max, Vector128.LoadUnsafe(ref scores, (nuint)j));
-        }
+            nuint row = (nuint)(v * Width);
+            Vector128<float> oldMax = Vector128.LoadUnsafe(ref rowMax, row);
+            Vector128<float> newMax = oldMax;
+            for (int j = 0; j < tileKeys; j++)
+            {
+                newMax = VectorMath.Max(newMax, Vector128.LoadUnsafe(ref scores, (nuint)(j * tileRows) + row));
+            }
 
-        float newMax = MathF.Max(rowMax, VectorMath.HorizontalMax(max));
-        float correction = Correction(rowMax, newMax);
-        Vector128<float> subtract = Vector128.Create(float.IsNegativeInfinity(newMax) ? 0f : newMax);
-        Vector128<float> sum = Vector128<float>.Zero;
-        for (int j = 0; j < count; j += Width)
-        {
-            Vector128<float> p = VectorMath.Exp2(Vector128.LoadUnsafe(ref scores, (nuint)j) - subtract);
-            p.StoreUnsafe(ref scores, (nuint)j);
-            sum += p;
-        }
+            // Unchanged maximum (including -inf to -inf, where the subtraction would be NaN): exactly 1.
+            Vector128<float> factor = Vector128.ConditionalSelect(Vector128.Equals(oldMax, newMax), Vector128<float>.One, VectorMath.Exp2(oldMax - newMax));
+            // Rows that have seen nothing keep -inf; subtracting 0 instead turns their -inf scores into exact zeros.
+            Vector128<float> subtract = Vector128.ConditionalSelect(Vector128.Equals(newMax, Vector128.Create(float.NegativeInfinity)), Vector128<float>.Zero, newMax);
+            Vector128<float> sum = Vector128<float>.Zero;
+            for (int j = 0; j < tileKeys; j++)
+            {
+                nuint offset = (nuint)(j * tileRows) + row;
+                Vector128<float> p = VectorMath.Exp2(Vector128.LoadUnsafe(ref scores, offset) - subtract);
+                p.StoreUnsafe(ref scores, offset);
+                sum += p;
+            }
 
-        Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref rowSum), Vector128.Create(correction), sum).StoreUnsafe(ref rowSum);
-        rowMax = newMax;
-        return correction;
+            Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref rowSum, row), factor, sum).StoreUnsafe(ref rowSum, row);
+            newMax.StoreUnsafe(ref rowMax, row);
+            factor.StoreUnsafe(ref correction, row);
+        }
     }
 
-    /// <summary>Scalar step; <paramref name="rowSum"/> holds one sum.</summary>
-    /// <returns>The correction factor for the row's output accumulators.</returns>
+    /// <summary>Scalar step: one row per "vector".</summary>
+    /// <param name="scores">Scores <c>[tileKeys][rowVectors]</c>, replaced by the tile's unnormalized probabilities.</param>
+    /// <param name="tileKeys">Keys in the tile.</param>
+    /// <param name="rowVectors">Rows in the tile.</param>
+    /// <param name="rowMax">Running maximum per row.</param>
+    /// <param name="rowSum">Running sum per row.</param>
+    /// <param name="correction">Receives the factor each row's output accumulators must be multiplied by.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float UpdateRowScalar(ref float scores, int count, ref float rowMax, ref float rowSum)
+    public static void UpdateTileScalar(ref float scores, int tileKeys, int rowVectors, ref float rowMax, ref float rowSum, ref float correction)
     {
-        float max = scores;
-        for (int j = 1; j < count; j++)
+        for (int r = 0; r < rowVectors; r++)
         {
-            max = MathF.Max(max, Unsafe.Add(ref scores, j));
-        }
+            float oldMax = Unsafe.Add(ref rowMax, r);
+            float newMax = oldMax;
+            for (int j = 0; j < tileKeys; j++)
+            {
+                newMax = MathF.Max(newMax, Unsafe.Add(ref scores, j * rowVectors + r));
+            }
 
-        float newMax = MathF.Max(rowMax, max);
-        float correction = Correction(rowMax, newMax);
-        float subtract = float.IsNegativeInfinity(newMax) ? 0f : newMax;
-        float sum = 0f;
-        for (int j = 0; j < count; j++)
-        {
-            float p = VectorMath.Exp2(Unsafe.Add(ref scores, j) - subtract);
-            Unsafe.Add(ref scores, j) = p;
-            sum += p;
-        }
+            float factor = oldMax == newMax ? 1f : VectorMath.Exp2(oldMax - newMax);
+            float subtract = float.IsNegativeInfinity(newMax) ? 0f : newMax;
+            float sum = 0f;
+            for (int j = 0; j < tileKeys; j++)
+            {
+                ref float score = ref Unsafe.Add(ref scores, j * rowVectors + r);
+                score = VectorMath.Exp2(score - subtract);
+                sum += score;
+            }
 
-        rowSum = rowSum * correction + sum;
-        rowMax = newMax;
-        return correction;
+            Unsafe.Add(ref rowSum, r) = Unsafe.Add(ref rowSum, r) * factor + sum;
+            Unsafe.Add(ref rowMax, r) = newMax;
+            Unsafe.Add(ref correction, r) = factor;
+        }
     }
-
-    /// <summary>
-    /// 2^(oldMax - newMax), with the two cases that must not go through the subtraction: an unchanged maximum
-    /// (including -inf to -inf, which would be NaN) gives exactly 1, so no rescale happens.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Correction(float oldMax, float newMax) => oldMax == newMax ? 1f : VectorMath.Exp2(oldMax - newMax);
 
     /// <summary>
     /// Final normalizer of a row: the reciprocal of its summed probabilities, or 0 when the row saw no key
-    /// (its sum is zero), so such rows output zeros instead of NaN.
+    /// (its sum is zero; any visible key contributes at least 2^0 = 1), so such rows output zeros.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Normalizer(ReadOnlySpan<float> partialSums)
-    {
-        float sum = 0f;
-        foreach (float s in partialSums)
-        {
-            sum += s;
-        }
-
-        return sum > 0f ? 1f / sum : 0f;
-    }
-
-    /// <summary>Span-free form of <see cref="Normalizer(ReadOnlySpan{float})"/> for generated code.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Normalizer(ref float partialSums, int count) => Normalizer(MemoryMarshal.CreateReadOnlySpan(ref partialSums, count));
+    public static float Normalizer(float rowSum) => rowSum > 0f ? 1f / rowSum : 0f;
 }

@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Attention.Kernels;
 
 /// <summary>
 /// Copies tiles of the token-major inputs into the layouts the register microkernels stream through
 /// (BLIS-style packing). Every packed tile is zero-padded to its full size, so the microkernels have no
-/// edge branches; padded keys are masked to -inf before the softmax and padded head-dimension lanes are
-/// never written back. Only elements inside the inputs are read.
+/// edge branches; padded keys are masked to -inf before the softmax and padded query rows are never
+/// written back. Only elements inside the inputs are read.
 /// </summary>
 public static class Packing
 {
@@ -53,72 +54,31 @@ public static class Packing
     }
 
     /// <summary>
-    /// Packs keys <c>firstKey .. firstKey + keys - 1</c> of key/value head <paramref name="group"/> transposed,
-    /// <c>[headDim][tileKeys]</c>, zero beyond <paramref name="keys"/>: the QK microkernel then loads
-    /// consecutive keys of one feature as a vector.
+    /// Copies rows <c>firstKey .. firstKey + keys - 1</c> of key/value head <paramref name="group"/> next to each
+    /// other, <c>[tileKeys][headDim]</c>, zero beyond <paramref name="keys"/>. In the token-major input these
+    /// rows sit <c>kvGroups * headDim</c> floats apart, often a multiple of 4 KB, so the microkernel's dozen
+    /// concurrent row streams would all map to the same L1 sets; packed, they are <c>headDim</c> floats apart.
+    /// The zero rows make padded keys harmless (their scores are masked, and 0 * value adds nothing).
     /// </summary>
-    /// <param name="key">Start of the key tensor <c>[tokens][kvGroups][headDim]</c>.</param>
-    /// <param name="firstKey">First key of the tile.</param>
-    /// <param name="keys">Valid keys in the tile.</param>
-    /// <param name="tileKeys">Keys in the packed tile.</param>
-    /// <param name="kvGroups">Key/value heads.</param>
-    /// <param name="group">Key/value head.</param>
-    /// <param name="headDim">Features per head.</param>
-    /// <param name="destination">Start of the <c>headDim * tileKeys</c> packed tile.</param>
-    public static void PackKeysTransposed(ref float key, int firstKey, int keys, int tileKeys, int kvGroups, int group, int headDim,
-        ref float destination)
-    {
-        for (int j = 0; j < tileKeys; j++)
-        {
-            if (j < keys)
-            {
-                ref float source = ref Unsafe.Add(ref key, ((nint)(firstKey + j) * kvGroups + group) * headDim);
-                for (int d = 0; d < headDim; d++)
-                {
-                    Unsafe.Add(ref destination, (nint)d * tileKeys + j) = Unsafe.Add(ref source, d);
-                }
-            }
-            else
-            {
-                for (int d = 0; d < headDim; d++)
-                {
-                    Unsafe.Add(ref destination, (nint)d * tileKeys + j) = 0f;
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Packs values <c>firstKey .. firstKey + keys - 1</c> of key/value head <paramref name="group"/> row by row,
-    /// <c>[tileKeys][paddedHeadDim]</c>, zero beyond <paramref name="keys"/> and beyond <paramref name="headDim"/>:
-    /// the rows become adjacent (token-major rows sit <c>kvGroups * headDim</c> floats apart and would fight over
-    /// L1 sets) and every row is a whole number of vectors.
-    /// </summary>
-    /// <param name="value">Start of the value tensor <c>[tokens][kvGroups][headDim]</c>.</param>
+    /// <param name="source">Start of the key or value tensor <c>[tokens][kvGroups][headDim]</c>.</param>
     /// <param name="firstKey">First key of the tile.</param>
     /// <param name="keys">Valid keys in the tile.</param>
     /// <param name="tileKeys">Rows in the packed tile.</param>
     /// <param name="kvGroups">Key/value heads.</param>
     /// <param name="group">Key/value head.</param>
     /// <param name="headDim">Features per head.</param>
-    /// <param name="paddedHeadDim">Row length of the packed tile, at least <paramref name="headDim"/>.</param>
-    /// <param name="destination">Start of the <c>tileKeys * paddedHeadDim</c> packed tile.</param>
-    public static void PackValues(ref float value, int firstKey, int keys, int tileKeys, int kvGroups, int group, int headDim, int paddedHeadDim,
-        ref float destination)
+    /// <param name="destination">Start of the <c>tileKeys * headDim</c> packed tile.</param>
+    public static void PackRows(ref float source, int firstKey, int keys, int tileKeys, int kvGroups, int group, int headDim, ref float destination)
     {
-        for (int j = 0; j < tileKeys; j++)
+        for (int j = 0; j < keys; j++)
         {
-            Span<float> row = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, (nint)j * paddedHeadDim), paddedHeadDim);
-            if (j < keys)
-            {
-                System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(
-                    ref Unsafe.Add(ref value, ((nint)(firstKey + j) * kvGroups + group) * headDim), headDim).CopyTo(row);
-                row.Slice(headDim).Clear();
-            }
-            else
-            {
-                row.Clear();
-            }
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref source, ((nint)(firstKey + j) * kvGroups + group) * headDim), headDim)
+                .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, (nint)j * headDim), headDim));
+        }
+
+        if (keys < tileKeys)
+        {
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, (nint)keys * headDim), (tileKeys - keys) * headDim).Clear();
         }
     }
 }

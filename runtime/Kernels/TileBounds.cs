@@ -36,4 +36,30 @@ public static class TileBounds
     /// <summary>Position of query <paramref name="queryIndex"/> under bottom-right alignment.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Position(int queryIndex, int queryLength, int keyLength) => keyLength - queryLength + queryIndex;
+
+    /// <summary>
+    /// Writes each row's visible key range for a query tile: row <c>r</c> is flat row <c>firstRow + r</c>, i.e. token
+    /// <c>(firstRow + r) / headsPerGroup</c>. Padding rows past <paramref name="rows"/> copy the last real row's range
+    /// (their results are never written out, and this keeps them as cheap as the real ones).
+    /// </summary>
+    /// <param name="firstRow">First flat row of the tile.</param>
+    /// <param name="rows">Real rows in the tile (at least 1).</param>
+    /// <param name="tileRows">Rows in the tile, padding included.</param>
+    /// <param name="headsPerGroup">Query heads per key/value head.</param>
+    /// <param name="queryLength">Query tokens.</param>
+    /// <param name="keyLength">Key tokens.</param>
+    /// <param name="causal">Causal mask.</param>
+    /// <param name="window">Sliding window, 0 for none.</param>
+    /// <param name="rowStart">Receives <see cref="VisibleStart"/> per row.</param>
+    /// <param name="rowEnd">Receives <see cref="VisibleEnd"/> per row.</param>
+    public static void FillRowRanges(int firstRow, int rows, int tileRows, int headsPerGroup, int queryLength, int keyLength, bool causal, int window,
+        ref int rowStart, ref int rowEnd)
+    {
+        for (int r = 0; r < tileRows; r++)
+        {
+            int position = Position((firstRow + Math.Min(r, rows - 1)) / headsPerGroup, queryLength, keyLength);
+            Unsafe.Add(ref rowStart, r) = VisibleStart(position, window);
+            Unsafe.Add(ref rowEnd, r) = VisibleEnd(position, keyLength, causal, window);
+        }
+    }
 }

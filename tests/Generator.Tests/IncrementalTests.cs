@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Immutable;
 using System.Reflection;
 using Attention.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -138,7 +139,7 @@ public sealed class IncrementalTests
         GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
         int firstLine = Assert.Single(driver.GetRunResult().Diagnostics).Location.GetLineSpan().StartLinePosition.Line;
 
-        compilation = ReplaceFile(compilation, "Input0.cs", Edit(Faulty, "namespace App;", "namespace App;\n\n// Moved down two lines.\n"));
+        compilation = ReplaceFile(compilation, "Input0.cs", Edit(Faulty, "namespace App;", "namespace App;\n\n// Moved down two lines."));
         driver = driver.RunGenerators(compilation);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
 
@@ -146,7 +147,7 @@ public sealed class IncrementalTests
         Assert.Equal("ATTN0004", moved.Id);
         Assert.Equal(firstLine + 2, moved.Location.GetLineSpan().StartLinePosition.Line);
         Assert.Equal(IncrementalStepRunReason.Modified, SingleOutput(result, TrackingNames.Diagnostics).Reason);
-        Assert.Empty(result.TrackedSteps[TrackingNames.Model].SelectMany(step => step.Outputs));
+        Assert.Empty(result.TrackedSteps.GetValueOrDefault(TrackingNames.Model, ImmutableArray<IncrementalGeneratorRunStep>.Empty).SelectMany(step => step.Outputs));
         Assert.Empty(result.GeneratedSources);
     }
 
@@ -289,9 +290,9 @@ public sealed class IncrementalTests
 
     private static void AssertAllCachedOrUnchanged(GeneratorRunResult result, string stepName)
     {
-        IncrementalGeneratorRunStep[] steps = result.TrackedSteps[stepName].ToArray();
-        Assert.NotEmpty(steps);
-        foreach ((object _, IncrementalStepRunReason reason) in steps.SelectMany(step => step.Outputs))
+        (object Value, IncrementalStepRunReason Reason)[] outputs = result.TrackedSteps[stepName].SelectMany(step => step.Outputs).ToArray();
+        Assert.NotEmpty(outputs);
+        foreach ((object _, IncrementalStepRunReason reason) in outputs)
         {
             Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{stepName} output was {reason}");
         }
@@ -299,6 +300,7 @@ public sealed class IncrementalTests
 
     private static void AssertOutputsCachedOrUnchanged(GeneratorRunResult result)
     {
+        Assert.NotEmpty(result.TrackedOutputSteps);
         foreach ((string name, var steps) in result.TrackedOutputSteps)
         {
             foreach ((object _, IncrementalStepRunReason reason) in steps.SelectMany(step => step.Outputs))
