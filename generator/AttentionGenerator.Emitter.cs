@@ -8,7 +8,7 @@ public sealed partial class AttentionGenerator
     /// <summary>Writes the whole source file for one spec: header, entry point, and one kernel per tier.</summary>
     internal static string Emit(KernelSpec spec, CancellationToken cancellationToken)
     {
-        var plans = VectorTier.All.Select(tier => TilePlan.For(tier, spec)).ToArray();
+        var plans = TilePlan.For(spec).ToArray();
         var writer = new SourceWriter();
         EmitHeader(writer, spec, plans);
         writer.Line("#nullable enable");
@@ -77,11 +77,11 @@ public sealed partial class AttentionGenerator
         writer.Line("//   Legend: rowMax, rowSum = running max and sum of exp2 per row; correction = 2^(oldMax - newMax); acc = unnormalized output.");
         writer.Line("//");
         writer.Line("// Tiling per tier (chosen at run time, fastest available first):");
-        writer.Line("//   tier        width  TileRows  QK block (keys x rows)  PV block (features x rows)  KeyTile  tiles/item");
+        writer.Line("//   kernel            width  TileRows  QK block (keys x rows)  PV block (features x rows)  KeyTile  tiles/item");
         foreach (TilePlan plan in plans)
         {
-            writer.Line(string.Format(CultureInfo.InvariantCulture, "//   {0,-10} {1,5}  {2,8}  {3,-22}  {4,-26}  {5,7}  {6,10}",
-                plan.Tier.Name, plan.Tier.Width, plan.TileRows,
+            writer.Line(string.Format(CultureInfo.InvariantCulture, "//   {0,-16} {1,5}  {2,8}  {3,-22}  {4,-26}  {5,7}  {6,10}",
+                plan.Name, plan.Tier.Width, plan.TileRows,
                 $"{plan.KeyBlock}x{plan.TileRows} ({plan.QkAccumulators} acc)",
                 $"{plan.FeatureBlock}x{plan.TileRows} ({plan.PvAccumulators} acc)",
                 plan.KeyTile, plan.MaxTilesPerItem));
@@ -113,28 +113,37 @@ public sealed partial class AttentionGenerator
             }
 
             writer.Line();
-            writer.Line("// One kernel per instruction-set tier; the JIT keeps only the branch this machine takes.");
-            for (int i = 0; i < plans.Length; i++)
+            writer.Line("// The widest tier this machine runs (the JIT keeps only that branch). Few rows per key/value head, as in a");
+            writer.Line("// decode step, take a narrow tile instead, so lanes are not spent on padding rows.");
+            writer.Line("int rowsPerGroup = queryLength * GeneratedKernel.HeadsPerGroup;");
+            using (writer.Block("if (Vector512.IsHardwareAccelerated)"))
             {
-                TilePlan plan = plans[i];
-                string call = $"GeneratedKernel.Launch(query, key, value, output, queryLength, keyLength, GeneratedKernel.{plan.Tier.Name}Tier.TileRows, GeneratedKernel.{plan.Tier.Name}Tier.MaxTilesPerItem, GeneratedKernel.{plan.Tier.Name}Tier.ScratchFloats, GeneratedKernel.{plan.Tier.Name}Tier.WorkItem);";
-                if (i == plans.Length - 1)
-                {
-                    using (writer.Block("else"))
-                    {
-                        writer.Line(call);
-                    }
-                }
-                else
-                {
-                    using (writer.Block($"{(i == 0 ? "if" : "else if")} ({plan.Tier.Availability})"))
-                    {
-                        writer.Line(call);
-                    }
-                }
+                writer.Line($"if (rowsPerGroup <= GeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
+                writer.Line($"else if (rowsPerGroup <= GeneratedKernel.Vector512NarrowTier.TileRows) {Launch("Vector512Narrow")}");
+                writer.Line($"else {Launch("Vector512")}");
+            }
+
+            using (writer.Block("else if (Vector256.IsHardwareAccelerated)"))
+            {
+                writer.Line($"if (rowsPerGroup <= GeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
+                writer.Line($"else {Launch("Vector256")}");
+            }
+
+            using (writer.Block("else if (Vector128.IsHardwareAccelerated)"))
+            {
+                writer.Line($"if (rowsPerGroup <= GeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
+                writer.Line($"else {Launch("Vector128")}");
+            }
+
+            using (writer.Block("else"))
+            {
+                writer.Line(Launch("Scalar"));
             }
         }
     }
+
+    private static string Launch(string plan)
+        => $"GeneratedKernel.Launch(query, key, value, output, queryLength, keyLength, GeneratedKernel.{plan}Tier.TileRows, GeneratedKernel.{plan}Tier.MaxTilesPerItem, GeneratedKernel.{plan}Tier.ScratchFloats, GeneratedKernel.{plan}Tier.WorkItem);";
 
     private static void EmitConstants(SourceWriter writer, KernelSpec spec)
     {

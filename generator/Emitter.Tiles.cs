@@ -13,8 +13,8 @@ public sealed partial class AttentionGenerator
     {
         VectorTier tier = plan.Tier;
         var layout = new ScratchLayout(spec, plan);
-        writer.Line($"// {tier.Name}: {plan.TileRows}-row query tiles ({plan.RowVectors} vectors of {tier.Width} rows), {plan.KeyTile}-key tiles.");
-        using (writer.Block($"public static class {tier.Name}Tier"))
+        writer.Line($"// {plan.Name}: {plan.TileRows}-row query tiles ({plan.RowVectors} vectors of {tier.Width} rows), {plan.KeyTile}-key tiles.");
+        using (writer.Block($"public static class {plan.Name}Tier"))
         {
             writer.Line($"public const int TileRows = {plan.TileRows};");
             writer.Line($"public const int RowVectors = {plan.RowVectors};");
@@ -210,11 +210,12 @@ public sealed partial class AttentionGenerator
                     writer.Line("k = ref Unsafe.Add(ref k, 1);");
                 }
 
+                writer.Line("ref float blockScores = ref Unsafe.Add(ref scores, keyBlock * TileRows);");
                 for (int k = 0; k < plan.KeyBlock; k++)
                 {
                     for (int v = 0; v < plan.RowVectors; v++)
                     {
-                        writer.Line(tier.Store($"s{k}_{v}", "scores", $"(keyBlock + {k}) * TileRows + {v * tier.Width}"));
+                        writer.Line(tier.Store($"s{k}_{v}", "blockScores", Int(k * plan.TileRows + v * tier.Width)));
                     }
                 }
             }
@@ -262,11 +263,13 @@ public sealed partial class AttentionGenerator
             writer.Line($"{tier.VectorType} c{v} = {tier.Load("correction", Int(v * tier.Width))};");
         }
 
+        // Constant offsets from one block reference let every load and store use an immediate displacement.
+        writer.Line("ref float block = ref Unsafe.Add(ref acc, feature * TileRows);");
         for (int f = 0; f < features; f++)
         {
             for (int v = 0; v < plan.RowVectors; v++)
             {
-                writer.Line($"{tier.VectorType} a{f}_{v} = {tier.Load("acc", $"(feature + {f}) * TileRows + {v * tier.Width}")} * c{v};");
+                writer.Line($"{tier.VectorType} a{f}_{v} = {tier.Load("block", Int(f * plan.TileRows + v * tier.Width))} * c{v};");
             }
         }
 
@@ -297,7 +300,7 @@ public sealed partial class AttentionGenerator
         {
             for (int v = 0; v < plan.RowVectors; v++)
             {
-                writer.Line(tier.Store($"a{f}_{v}", "acc", $"(feature + {f}) * TileRows + {v * tier.Width}"));
+                writer.Line(tier.Store($"a{f}_{v}", "block", Int(f * plan.TileRows + v * tier.Width)));
             }
         }
     }

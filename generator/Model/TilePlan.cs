@@ -16,8 +16,9 @@ internal sealed class TilePlan
     private const int L1BudgetBytes = 32 * 1024;
     private const int L2BudgetBytes = 512 * 1024;
 
-    private TilePlan(VectorTier tier, KernelSpec spec, int rowVectors, int keyBlock, int featureBlock)
+    private TilePlan(string name, VectorTier tier, KernelSpec spec, int rowVectors, int keyBlock, int featureBlock)
     {
+        Name = name;
         Tier = tier;
         RowVectors = rowVectors;
         KeyBlock = keyBlock;
@@ -34,6 +35,9 @@ internal sealed class TilePlan
         // (2 * tiles * TileRows * HeadDim floats) stay within half of a 1 MB L2.
         MaxTilesPerItem = Math.Max(1, Math.Min(16, L2BudgetBytes / (2 * TileRows * spec.HeadDim * sizeof(float))));
     }
+
+    /// <summary>Name of the emitted kernel class (<c>{Name}Tier</c>).</summary>
+    public string Name { get; }
 
     public VectorTier Tier { get; }
 
@@ -62,15 +66,20 @@ internal sealed class TilePlan
     public int PvAccumulators => RowVectors * FeatureBlock;
 
     /// <summary>
-    /// Per tier: Vector512 has 32 zmm registers, so 2 row vectors x 12 keys = 24 accumulators plus 2 query
-    /// vectors and a broadcast (27 live). AVX2 and SSE have 16 registers: 2 x 6 = 12 accumulators + 3 = 15.
-    /// The scalar path keeps 2 x 4 = 8 float accumulators.
+    /// The kernels emitted for a configuration, in the order the entry point considers them.
+    /// Wide plans: Vector512 has 32 zmm registers, so 2 row vectors x 12 keys = 24 accumulators plus 2 query
+    /// vectors and a broadcast (27 live); AVX2 and SSE have 16 registers: 2 x 6 = 12 accumulators + 3 = 15; the
+    /// scalar path keeps 2 x 4 = 8 float accumulators. Narrow plans (one row vector, 12 x 1 accumulators + 2)
+    /// serve calls with few rows per key/value head, such as a decode step (queryLength x Heads/KvGroups rows):
+    /// a wide tile would spend most of its lanes on padding.
     /// </summary>
-    public static TilePlan For(VectorTier tier, KernelSpec spec) => tier.Name switch
+    public static IReadOnlyList<TilePlan> For(KernelSpec spec) => new[]
     {
-        "Vector512" => new TilePlan(tier, spec, rowVectors: 2, keyBlock: 12, featureBlock: 12),
-        "Vector256" => new TilePlan(tier, spec, rowVectors: 2, keyBlock: 6, featureBlock: 6),
-        "Vector128" => new TilePlan(tier, spec, rowVectors: 2, keyBlock: 6, featureBlock: 6),
-        _ => new TilePlan(tier, spec, rowVectors: 2, keyBlock: 4, featureBlock: 4),
+        new TilePlan("Vector512", VectorTier.Vector512, spec, rowVectors: 2, keyBlock: 12, featureBlock: 12),
+        new TilePlan("Vector512Narrow", VectorTier.Vector512, spec, rowVectors: 1, keyBlock: 12, featureBlock: 12),
+        new TilePlan("Vector256", VectorTier.Vector256, spec, rowVectors: 2, keyBlock: 6, featureBlock: 6),
+        new TilePlan("Vector128", VectorTier.Vector128, spec, rowVectors: 2, keyBlock: 6, featureBlock: 6),
+        new TilePlan("Vector128Narrow", VectorTier.Vector128, spec, rowVectors: 1, keyBlock: 12, featureBlock: 12),
+        new TilePlan("Scalar", VectorTier.Scalar, spec, rowVectors: 2, keyBlock: 4, featureBlock: 4),
     };
 }

@@ -27,9 +27,6 @@ internal sealed class VectorTier
     /// <summary>No SIMD: plain floats.</summary>
     public static VectorTier Scalar { get; } = new("Scalar", 1, "float", "true");
 
-    /// <summary>Fastest first: the order the entry point tests availability in.</summary>
-    public static IReadOnlyList<VectorTier> All { get; } = new[] { Vector512, Vector256, Vector128, Scalar };
-
     public string Name { get; }
 
     /// <summary>Floats per vector.</summary>
