@@ -143,7 +143,7 @@ public sealed partial class AttentionGenerator
     }
 
     private static string Launch(string plan)
-        => $"GeneratedKernel.Launch(query, key, value, output, queryLength, keyLength, GeneratedKernel.{plan}Tier.TileRows, GeneratedKernel.{plan}Tier.MaxTilesPerItem, GeneratedKernel.{plan}Tier.ScratchFloats, GeneratedKernel.{plan}Tier.WorkItem);";
+        => $"KernelLauncher.Run(query, key, value, output, queryLength, keyLength, in GeneratedKernel.{plan}Tier.Plan, GeneratedKernel.{plan}Tier.WorkItem);";
 
     private static void EmitConstants(SourceWriter writer, KernelSpec spec)
     {
@@ -157,16 +157,6 @@ public sealed partial class AttentionGenerator
         writer.Line("// Softmax scale times log2(e): folded into the packed queries so scores come out in the log2 domain");
         writer.Line("// and the softmax needs only 2^x.");
         writer.Line($"public const float QueryScale = {Float(spec.Scale)}f * 1.4426950408889634f;");
-        writer.Line();
-        writer.Line("// Splits the query tiles into work items and runs them on the cores (see WorkPartition, KernelLauncher).");
-        writer.Line("public static void Launch(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output,");
-        writer.Line("    int queryLength, int keyLength, int tileRows, int maxTilesPerItem, int scratchFloats, KernelWorkItem workItem)");
-        writer.Line("{");
-        writer.Line("    int tilesPerGroup = WorkPartition.DivideRoundingUp(queryLength * HeadsPerGroup, tileRows);");
-        writer.Line($"    int tilesPerItem = WorkPartition.TilesPerItem(tilesPerGroup, KvGroups, KernelLauncher.PlannedThreads, maxTilesPerItem);");
-        writer.Line("    int itemCount = WorkPartition.DivideRoundingUp(tilesPerGroup, tilesPerItem) * KvGroups;");
-        writer.Line("    KernelLauncher.Run(query, key, value, output, queryLength, keyLength, tilesPerItem, itemCount, scratchFloats, workItem);");
-        writer.Line("}");
     }
 
     private static string Describe(KernelSpec spec)

@@ -34,6 +34,7 @@ public sealed partial class AttentionGenerator
             writer.Line($"//   scores       [KeyTile][TileRows]                    at {layout.Scores}  (scores, then probabilities)");
             writer.Line($"public const int ScratchFloats = {layout.Total};");
             writer.Line();
+            writer.Line("public static readonly KernelPlan Plan = new(Heads, KvGroups, HeadDim, TileRows, MaxTilesPerItem, KeyTile, ScratchFloats);");
             writer.Line("public static readonly KernelWorkItem WorkItem = Run;");
             writer.Line();
             EmitDriver(writer, spec, plan, layout);
@@ -53,21 +54,24 @@ public sealed partial class AttentionGenerator
             writer.Line("int queryLength = arguments.QueryLength;");
             writer.Line("int keyLength = arguments.KeyLength;");
             writer.Line("int tilesPerItem = arguments.TilesPerItem;");
+            writer.Line("int keySplits = arguments.KeySplits;");
             writer.Line("int rowsPerGroup = queryLength * HeadsPerGroup;");
             writer.Line("int tilesPerGroup = WorkPartition.DivideRoundingUp(rowsPerGroup, TileRows);");
             writer.Line("int itemsPerGroup = WorkPartition.DivideRoundingUp(tilesPerGroup, tilesPerItem);");
+            writer.Line("// Item number = ((block * KvGroups) + group) * keySplits + split.");
+            writer.Line("int split = workItem % keySplits;");
+            writer.Line("int group = workItem / keySplits % KvGroups;");
             if (spec.Causal)
             {
-                writer.Line("// Items are numbered longest first: under the causal mask the last query tiles see the most keys,");
+                writer.Line("// Blocks are numbered longest first: under the causal mask the last query tiles see the most keys,");
                 writer.Line("// and the launcher hands out low numbers first.");
-                writer.Line("int block = itemsPerGroup - 1 - workItem / KvGroups;");
+                writer.Line("int block = itemsPerGroup - 1 - workItem / keySplits / KvGroups;");
             }
             else
             {
-                writer.Line("int block = workItem / KvGroups;");
+                writer.Line("int block = workItem / keySplits / KvGroups;");
             }
 
-            writer.Line("int group = workItem % KvGroups;");
             writer.Line("int firstTile = block * tilesPerItem;");
             writer.Line("int tileCount = Math.Min(tilesPerItem, tilesPerGroup - firstTile);");
             writer.Line("int firstRow = firstTile * TileRows;");
@@ -116,6 +120,11 @@ public sealed partial class AttentionGenerator
                 writer.Line("int keyEnd = keyLength;");
             }
 
+            writer.Line();
+            writer.Line("// A split item (few rows, many keys: a decode step) covers only its part of the key range.");
+            writer.Line("int splitBegin = split * arguments.KeysPerSplit;");
+            writer.Line("keyBegin = Math.Max(keyBegin, splitBegin);");
+            writer.Line("keyEnd = Math.Min(keyEnd, splitBegin + arguments.KeysPerSplit);");
             using (writer.Block("for (int keyTileStart = keyBegin; keyTileStart < keyEnd; keyTileStart += KeyTile)"))
             {
                 writer.Line("int keys = Math.Min(KeyTile, keyLength - keyTileStart);");
@@ -147,6 +156,19 @@ public sealed partial class AttentionGenerator
                     writer.Line($"OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref Unsafe.Add(ref rowMax, tile * TileRows), ref Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
                     writer.Line("AccumulateValues(ref scores, ref packedValue, ref correction, ref Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
                 }
+            }
+
+            writer.Line();
+            using (writer.Block("if (keySplits > 1)"))
+            {
+                writer.Line("// Leave (max, sum, acc) per row for SplitMerge, which combines the parts after every item is done.");
+                using (writer.Block("for (int row = 0; row < rowCount; row++)"))
+                {
+                    writer.Line("SplitMerge.Store(ref arguments.Partials, (split * KvGroups + group) * rowsPerGroup + firstRow + row, HeadDim,");
+                    writer.Line("    Unsafe.Add(ref rowMax, row), Unsafe.Add(ref rowSum, row), ref Unsafe.Add(ref acc, row / TileRows * HeadDim * TileRows + row % TileRows), TileRows);");
+                }
+
+                writer.Line("return;");
             }
 
             writer.Line();

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Attention.Kernels;
 
 /// <summary>
-/// One call's inputs as seen by a work item: the addresses of the pinned tensors and the problem size.
+/// One call's inputs as seen by a work item: the addresses of the pinned tensors and how the work was cut.
 /// Created by <see cref="KernelLauncher"/> while it holds the spans pinned; valid only during that call.
 /// </summary>
 public readonly unsafe struct KernelArguments
@@ -12,16 +12,21 @@ public readonly unsafe struct KernelArguments
     private readonly float* _key;
     private readonly float* _value;
     private readonly float* _output;
+    private readonly float* _partials;
 
-    internal KernelArguments(float* query, float* key, float* value, float* output, int queryLength, int keyLength, int tilesPerItem)
+    internal KernelArguments(float* query, float* key, float* value, float* output, float* partials, int queryLength, int keyLength,
+        int tilesPerItem, int keySplits, int keysPerSplit)
     {
         _query = query;
         _key = key;
         _value = value;
         _output = output;
+        _partials = partials;
         QueryLength = queryLength;
         KeyLength = keyLength;
         TilesPerItem = tilesPerItem;
+        KeySplits = keySplits;
+        KeysPerSplit = keysPerSplit;
     }
 
     /// <summary>First element of the query tensor.</summary>
@@ -36,15 +41,37 @@ public readonly unsafe struct KernelArguments
     /// <summary>First element of the output tensor.</summary>
     public ref float Output => ref Unsafe.AsRef<float>(_output);
 
+    /// <summary>
+    /// When <see cref="KeySplits"/> &gt; 1: partial results, one record of <see cref="SplitMerge.RecordFloats"/>
+    /// per (split, key/value head, flat row); see <see cref="SplitMerge"/>.
+    /// </summary>
+    public ref float Partials => ref Unsafe.AsRef<float>(_partials);
+
     /// <summary>Query tokens (N).</summary>
     public int QueryLength { get; }
 
     /// <summary>Key tokens (M).</summary>
     public int KeyLength { get; }
 
-    /// <summary>Query tiles one work item covers, as planned by the generated entry point.</summary>
+    /// <summary>Query tiles one work item covers.</summary>
     public int TilesPerItem { get; }
+
+    /// <summary>Parts the key range is cut into (1: each item sees all its keys and writes the output itself).</summary>
+    public int KeySplits { get; }
+
+    /// <summary>Keys per split, a multiple of the kernel's key tile.</summary>
+    public int KeysPerSplit { get; }
 }
 
 /// <summary>A generated kernel's body for one work item; <paramref name="scratch"/> is the running thread's own, 64-byte aligned.</summary>
 public delegate void KernelWorkItem(in KernelArguments arguments, int workItem, Span<float> scratch);
+
+/// <summary>What the launcher needs to know about a generated kernel: the configuration and its tile plan.</summary>
+/// <param name="Heads">Query heads.</param>
+/// <param name="KvGroups">Key/value heads.</param>
+/// <param name="HeadDim">Features per head.</param>
+/// <param name="TileRows">Rows per query tile.</param>
+/// <param name="MaxTilesPerItem">Most query tiles in one work item.</param>
+/// <param name="KeyTile">Keys per key tile.</param>
+/// <param name="ScratchFloats">Scratch one thread needs, in floats.</param>
+public readonly record struct KernelPlan(int Heads, int KvGroups, int HeadDim, int TileRows, int MaxTilesPerItem, int KeyTile, int ScratchFloats);

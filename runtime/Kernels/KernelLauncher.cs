@@ -1,20 +1,17 @@
 namespace Attention.Kernels;
 
 /// <summary>
-/// Runs a generated kernel's work items over the cores: pins the tensors, then lets the calling thread and
-/// the library's workers pull item indices from one shared counter, lowest index first. Generated kernels
+/// Runs a generated kernel over the cores: cuts the call into work items (<see cref="WorkPartition"/>),
+/// pins the tensors, lets the calling thread and the library's workers pull item numbers from one shared
+/// counter, lowest first, and, when the key range was split, merges the partial results. Generated kernels
 /// number their items longest first (for causal masks, the query tiles that see the most keys), so dynamic
 /// pulling balances the triangle.
 /// </summary>
 public static unsafe class KernelLauncher
 {
-    /// <summary>Threads a call would use now: <see cref="AttentionThreading.MaxDegreeOfParallelism"/>.
-    /// Generated code sizes its work items from it.</summary>
-    public static int PlannedThreads => AttentionThreading.MaxDegreeOfParallelism;
-
     /// <summary>
-    /// Runs <paramref name="kernel"/> for work items <c>0 .. itemCount - 1</c>, each exactly once, and returns
-    /// when all are done. Arguments must already be validated.
+    /// Runs <paramref name="kernel"/> for one validated call with at least one query token, and returns when the
+    /// output is complete.
     /// </summary>
     /// <param name="query">Query tensor.</param>
     /// <param name="key">Key tensor.</param>
@@ -22,30 +19,32 @@ public static unsafe class KernelLauncher
     /// <param name="output">Output tensor.</param>
     /// <param name="queryLength">Query tokens.</param>
     /// <param name="keyLength">Key tokens.</param>
-    /// <param name="tilesPerItem">Passed through to the kernel in <see cref="KernelArguments.TilesPerItem"/>.</param>
-    /// <param name="itemCount">Number of work items.</param>
-    /// <param name="scratchFloats">Scratch each running thread needs, in floats.</param>
+    /// <param name="plan">The kernel's configuration and tile plan.</param>
     /// <param name="kernel">The work item body.</param>
     public static void Run(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output,
-        int queryLength, int keyLength, int tilesPerItem, int itemCount, int scratchFloats, KernelWorkItem kernel)
+        int queryLength, int keyLength, in KernelPlan plan, KernelWorkItem kernel)
     {
-        if (itemCount <= 0)
-        {
-            return;
-        }
+        int threads = AttentionThreading.MaxDegreeOfParallelism;
+        WorkPartition.Cut cut = WorkPartition.Plan(queryLength, keyLength, plan, threads);
+        Span<float> partials = cut.KeySplits > 1 ? ThreadScratch.GetPartials(cut.PartialFloats) : default;
 
-        fixed (float* q = query, k = key, v = value, o = output)
+        fixed (float* q = query, k = key, v = value, o = output, p = partials)
         {
-            var arguments = new KernelArguments(q, k, v, o, queryLength, keyLength, tilesPerItem);
-            int threads = Math.Min(PlannedThreads, itemCount);
-            if (threads <= 1 || !WorkerPool.Shared.TryRun(kernel, arguments, itemCount, scratchFloats, threads - 1))
+            var arguments = new KernelArguments(q, k, v, o, p, queryLength, keyLength, cut.TilesPerItem, cut.KeySplits, cut.KeysPerSplit);
+            int helpers = Math.Min(threads, cut.ItemCount) - 1;
+            if (helpers <= 0 || !WorkerPool.Shared.TryRun(kernel, arguments, cut.ItemCount, plan.ScratchFloats, helpers))
             {
-                Span<float> scratch = ThreadScratch.Get(scratchFloats);
-                for (int item = 0; item < itemCount; item++)
+                Span<float> scratch = ThreadScratch.Get(plan.ScratchFloats);
+                for (int item = 0; item < cut.ItemCount; item++)
                 {
                     kernel(in arguments, item, scratch);
                 }
             }
+        }
+
+        if (cut.KeySplits > 1)
+        {
+            SplitMerge.Merge(partials, output, queryLength, cut.KeySplits, plan.Heads, plan.KvGroups, plan.HeadDim);
         }
     }
 }

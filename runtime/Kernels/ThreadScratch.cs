@@ -12,15 +12,26 @@ internal static class ThreadScratch
     [ThreadStatic]
     private static float[]? t_buffer;
 
-    public static Span<float> Get(int floats)
+    // Partial results of a split call live in a second buffer of the calling thread: the caller also runs
+    // work items with its own scratch (Get) while the partials are being written.
+    [ThreadStatic]
+    private static float[]? t_partials;
+
+    /// <summary>The calling thread's work-item scratch.</summary>
+    public static Span<float> Get(int floats) => Take(ref t_buffer, floats);
+
+    /// <summary>The calling thread's buffer for the partial results of a split call.</summary>
+    public static Span<float> GetPartials(int floats) => Take(ref t_partials, floats);
+
+    private static Span<float> Take(ref float[]? slot, int floats)
     {
-        float[]? buffer = t_buffer;
+        float[]? buffer = slot;
         if (buffer is null || buffer.Length < floats + AlignmentFloats)
         {
             // Grow geometrically so a slowly increasing sequence length does not reallocate on every call.
-            int length = Math.Max(floats + AlignmentFloats, buffer is null ? 0 : (int)Math.Min(int.MaxValue, buffer.Length * 2L));
+            int length = (int)Math.Min(int.MaxValue, Math.Max(floats + AlignmentFloats, buffer is null ? 0 : buffer.Length * 2L));
             buffer = GC.AllocateUninitializedArray<float>(length, pinned: true);
-            t_buffer = buffer;
+            slot = buffer;
         }
 
         return Align(buffer).Slice(0, floats);

@@ -3,23 +3,61 @@ using System.Runtime.CompilerServices;
 namespace Attention.Kernels;
 
 /// <summary>
-/// How a call's query tiles are grouped into work items. An item is one key/value head and a run of
-/// consecutive query tiles; every key tile it packs is reused by all of its query tiles, so larger items
-/// pack less, while more items balance the cores better.
+/// How a call is cut into work items. An item is one key/value head, a run of consecutive query tiles and,
+/// when there are too few of those to keep every core busy (a decode step, a short chunk against a long
+/// cache), one part of the key range. Every key tile an item packs is reused by all its query tiles, so larger
+/// items pack less, while more items balance the cores better.
 /// </summary>
 public static class WorkPartition
 {
     /// <summary>Items per thread to aim for, so dynamic scheduling can even out uneven (masked) items.</summary>
     private const int ItemsPerThread = 4;
 
-    /// <summary>Query tiles per work item: as many as leave about <see cref="ItemsPerThread"/> items per thread,
-    /// between 1 and <paramref name="maxTilesPerItem"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int TilesPerItem(int tilesPerGroup, int groups, int threads, int maxTilesPerItem)
+    /// <summary>A key split must cover at least this many key tiles, so its partial-result traffic stays small
+    /// next to the keys it reads.</summary>
+    private const int MinTilesPerSplit = 8;
+
+    /// <summary>The cut of one call.</summary>
+    /// <param name="TilesPerItem">Query tiles per item.</param>
+    /// <param name="ItemsPerGroup">Items per key/value head and key split.</param>
+    /// <param name="KeySplits">Parts of the key range (1 = not split).</param>
+    /// <param name="KeysPerSplit">Keys per part, a multiple of the key tile.</param>
+    /// <param name="ItemCount">All items: ItemsPerGroup x KvGroups x KeySplits.</param>
+    /// <param name="PartialFloats">Floats of partial results when split.</param>
+    public readonly record struct Cut(int TilesPerItem, int ItemsPerGroup, int KeySplits, int KeysPerSplit, int ItemCount, int PartialFloats);
+
+    /// <summary>Cuts a call with <paramref name="queryLength"/> &gt; 0 for <paramref name="threads"/> threads.</summary>
+    public static Cut Plan(int queryLength, int keyLength, in KernelPlan plan, int threads)
     {
-        long tiles = (long)tilesPerGroup * groups;
-        long wanted = (tiles + (long)threads * ItemsPerThread - 1) / ((long)threads * ItemsPerThread);
-        return (int)Math.Clamp(wanted, 1, maxTilesPerItem);
+        int rowsPerGroup = queryLength * (plan.Heads / plan.KvGroups);
+        int tilesPerGroup = DivideRoundingUp(rowsPerGroup, plan.TileRows);
+        long wantedItems = (long)threads * ItemsPerThread;
+        long totalTiles = (long)tilesPerGroup * plan.KvGroups;
+        int tilesPerItem = (int)Math.Clamp((totalTiles + wantedItems - 1) / wantedItems, 1, plan.MaxTilesPerItem);
+        int itemsPerGroup = DivideRoundingUp(tilesPerGroup, tilesPerItem);
+        int items = itemsPerGroup * plan.KvGroups;
+
+        // Too few items for the threads: cut the key range too, as long as each part keeps enough key tiles.
+        int keySplits = 1;
+        int keyTiles = Math.Max(1, DivideRoundingUp(keyLength, plan.KeyTile));
+        if (items < threads && keyTiles >= 2 * MinTilesPerSplit)
+        {
+            keySplits = Math.Min(DivideRoundingUp(threads * ItemsPerThread, items), keyTiles / MinTilesPerSplit);
+        }
+
+        // Whole key tiles per part; rounding can leave fewer parts than asked for, never an empty one.
+        int tilesPerSplit = DivideRoundingUp(keyTiles, keySplits);
+        keySplits = DivideRoundingUp(keyTiles, tilesPerSplit);
+        int keysPerSplit = tilesPerSplit * plan.KeyTile;
+        long partialFloats = keySplits > 1 ? (long)keySplits * plan.KvGroups * rowsPerGroup * SplitMerge.RecordFloats(plan.HeadDim) : 0;
+        if (partialFloats > int.MaxValue)
+        {
+            keySplits = 1;
+            keysPerSplit = keyTiles * plan.KeyTile;
+            partialFloats = 0;
+        }
+
+        return new Cut(tilesPerItem, itemsPerGroup, keySplits, keysPerSplit, items * keySplits, (int)partialFloats);
     }
 
     /// <summary><c>ceil(a / b)</c> for positive values.</summary>

@@ -94,12 +94,20 @@ public sealed class CompilationTests
             : $"//   Scale    {scale.ToString("R", CultureInfo.InvariantCulture)}\n";
         Assert.Contains(scaleLine, header, StringComparison.Ordinal);
 
-        // One tiling row per tier, each ending in HeadDim rounded up to that tier's vector width.
-        foreach ((string tier, int width) in new[] { ("Vector512", 16), ("Vector256", 8), ("Vector128", 4), ("Scalar", 1) })
+        // The tiling table has a row for every emitted kernel class, and each row states that class's TileRows and
+        // KeyTile: the header must describe the code below it.
+        INamedTypeSymbol generatedKernel = run.OutputCompilation.GetTypeByMetadataName("App.Kernel+GeneratedKernel")
+            ?? throw new InvalidOperationException("GeneratedKernel not found");
+        INamedTypeSymbol[] kernels = generatedKernel.GetTypeMembers().Where(t => t.Name.EndsWith("Tier", StringComparison.Ordinal)).ToArray();
+        Assert.Contains(kernels, k => k.Name == "Vector512Tier");
+        Assert.Contains(kernels, k => k.Name == "ScalarTier");
+        foreach (INamedTypeSymbol kernel in kernels)
         {
-            string row = Assert.Single(header.Split('\n'), line => line.StartsWith($"//   {tier} ", StringComparison.Ordinal));
-            int paddedHeadDim = (headDim + width - 1) / width * width;
-            Assert.EndsWith($" {paddedHeadDim}", row, StringComparison.Ordinal);
+            string name = kernel.Name[..^"Tier".Length];
+            string row = Assert.Single(header.Split('\n'), line => line.StartsWith($"//   {name} ", StringComparison.Ordinal));
+            string[] columns = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Contains(Constant(kernel, "TileRows").ToString(), columns);
+            Assert.Contains(Constant(kernel, "KeyTile").ToString(), columns);
         }
     }
 
@@ -109,14 +117,16 @@ public sealed class CompilationTests
         GeneratorRun run = GeneratorHarness.Run(KernelSource("App", "Kernel", headDim: 128, heads: 32, kvGroups: 8, causal: true, window: 0, scale: 0f));
         string header = HeaderOf(run.GeneratedSources.Values.Single());
 
-        // Vector512: 12 rows x 2 zmm columns = 24 accumulators; the key tile is the 32 keys whose packed K and V
-        // (2 x 32 x 128 floats = 32 KB) fill the L1 budget.
         Assert.Contains("//   HeadDim  128\n", header, StringComparison.Ordinal);
         Assert.Contains("//   Heads    32 query heads, 8 key/value heads (grouped-query, 4 query heads per key/value head)\n", header, StringComparison.Ordinal);
         Assert.Contains("//   Mask     causal (keys j <= p)\n", header, StringComparison.Ordinal);
-        Assert.Contains("//   tier        width  TileRows  QK block             PV block             KeyTile  PaddedHeadDim\n", header, StringComparison.Ordinal);
-        Assert.Contains("//   Vector512     16        12  12x32 (24 acc)       12x32 (24 acc)            32            128\n", header, StringComparison.Ordinal);
-        Assert.Contains("//   Vector256      8         6  6x16 (12 acc)        6x16 (12 acc)             32            128\n", header, StringComparison.Ordinal);
+        Assert.Contains("//   Scale    0.088388346 (1/sqrt(128))\n", header, StringComparison.Ordinal);
+
+        // Vector512: 2 row vectors x 16 lanes = 32 rows; 12 keys x 2 row vectors = 24 accumulators; the key tile is
+        // the 2 whole 12-key blocks whose packed K and V (2 x 24 x 128 floats = 24 KB) fit the 32 KB L1 budget; 16
+        // query tiles of 32 rows (2 x 16 x 32 x 128 floats = 512 KB) fill the L2 budget.
+        Assert.Contains("//   kernel            width  TileRows  QK block (keys x rows)  PV block (features x rows)  KeyTile  tiles/item\n", header, StringComparison.Ordinal);
+        Assert.Contains("//   Vector512           16        32  12x32 (24 acc)          12x32 (24 acc)                   24          16\n", header, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,15 +16,20 @@ namespace Attention.Generator.Tests;
 /// </summary>
 public sealed class IncrementalTests
 {
+    // Nested, so the spec's ContainingTypes array is not empty and its element-wise equality is exercised.
     private const string KernelFile = """
         namespace App;
 
-        /// <summary>Kernel under test.</summary>
-        [Attention.Attention(HeadDim = 64, Heads = 8, KvGroups = 2, Causal = true)]
-        public static partial class Kernel
+        /// <summary>Models.</summary>
+        public static partial class Models
         {
-            /// <summary>A user member next to the generated ones.</summary>
-            public static int Version => 1;
+            /// <summary>Kernel under test.</summary>
+            [Attention.Attention(HeadDim = 64, Heads = 8, KvGroups = 2, Causal = true)]
+            public static partial class Kernel
+            {
+                /// <summary>A user member next to the generated ones.</summary>
+                public static int Version => 1;
+            }
         }
 
         // Trailing comment.
@@ -241,6 +246,7 @@ public sealed class IncrementalTests
     [InlineData("Causal = true", "Causal = true, Scale = 0.5f")]
     [InlineData("namespace App;", "namespace App2;")]
     [InlineData("class Kernel", "class Kernel2")]
+    [InlineData("class Models", "class Models2")]
     public void DifferentSourcesParseToDifferentSpecs(string find, string replacement)
     {
         KernelSpec original = ParseSingle(GeneratorHarness.CreateCompilation(KernelFile));
