@@ -12,29 +12,25 @@ public sealed partial class AttentionGenerator
         var writer = new SourceWriter();
         EmitHeader(writer, spec, plans);
         writer.Line("#nullable enable");
-        writer.Line("using System;");
-        writer.Line("using System.Runtime.CompilerServices;");
-        writer.Line("using System.Runtime.InteropServices;");
-        writer.Line("using System.Runtime.Intrinsics;");
-        writer.Line("using Attention.Kernels;");
         writer.Line();
 
         var scopes = new List<SourceWriter.Scope>();
         if (spec.Namespace is not null)
         {
-            scopes.Add(writer.Block($"namespace {spec.Namespace}"));
+            scopes.Add(writer.Block($"namespace {string.Join(".", spec.Namespace.Split('.').Select(Identifier))}"));
         }
 
         foreach (ContainingType type in spec.ContainingTypes)
         {
-            scopes.Add(writer.Block($"{(type.IsStatic ? "static " : string.Empty)}partial {type.Keyword} {type.Name}"));
+            scopes.Add(writer.Block($"{(type.IsStatic ? "static " : string.Empty)}partial {type.Keyword} {Identifier(type.Name)}"));
         }
 
-        using (writer.Block($"static partial class {spec.ClassName}"))
+        using (writer.Block($"static partial class {Identifier(spec.ClassName)}"))
         {
             EmitEntryPoint(writer, spec, plans);
             writer.Line();
-            using (writer.Block("private static class GeneratedKernel"))
+            // The kernel lives in one nested class so it adds a single name (reserved) to the user's class.
+            using (writer.Block("private static class AttentionGeneratedKernel"))
             {
                 EmitConstants(writer, spec);
                 foreach (TilePlan plan in plans)
@@ -102,11 +98,11 @@ public sealed partial class AttentionGenerator
         writer.Line("/// <param name=\"queryLength\">Query tokens N; query i sits at position keyLength - N + i. 0 is a no-op.</param>");
         writer.Line("/// <param name=\"keyLength\">Key tokens M.</param>");
         writer.Line("/// <remarks>Rows that see no key are zeros. Inputs are not checked for NaN or infinity. Thread-safe; see <see cref=\"global::Attention.AttentionThreading\"/> for core use.</remarks>");
-        writer.Line("/// <exception cref=\"ArgumentException\">A span's length does not match its layout, or output overlaps an input.</exception>");
-        writer.Line("/// <exception cref=\"ArgumentOutOfRangeException\">A length is negative.</exception>");
-        using (writer.Block("public static void Forward(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int queryLength, int keyLength)"))
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not match its layout, or output overlaps an input.</exception>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length is negative.</exception>");
+        using (writer.Block("public static void Forward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output, int queryLength, int keyLength)"))
         {
-            writer.Line("ForwardArguments.Validate(query, key, value, output, queryLength, keyLength, GeneratedKernel.Heads, GeneratedKernel.KvGroups, GeneratedKernel.HeadDim);");
+            writer.Line("global::Attention.Kernels.ForwardArguments.Validate(query, key, value, output, queryLength, keyLength, AttentionGeneratedKernel.Heads, AttentionGeneratedKernel.KvGroups, AttentionGeneratedKernel.HeadDim);");
             using (writer.Block("if (queryLength == 0)"))
             {
                 writer.Line("return;");
@@ -115,23 +111,23 @@ public sealed partial class AttentionGenerator
             writer.Line();
             writer.Line("// The widest tier this machine runs (the JIT keeps only that branch). Few rows per key/value head, as in a");
             writer.Line("// decode step, take a narrow tile instead, so lanes are not spent on padding rows.");
-            writer.Line("int rowsPerGroup = queryLength * GeneratedKernel.HeadsPerGroup;");
-            using (writer.Block("if (Vector512.IsHardwareAccelerated)"))
+            writer.Line("int rowsPerGroup = queryLength * AttentionGeneratedKernel.HeadsPerGroup;");
+            using (writer.Block("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)"))
             {
-                writer.Line($"if (rowsPerGroup <= GeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
-                writer.Line($"else if (rowsPerGroup <= GeneratedKernel.Vector512NarrowTier.TileRows) {Launch("Vector512Narrow")}");
+                writer.Line($"if (rowsPerGroup <= AttentionGeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
+                writer.Line($"else if (rowsPerGroup <= AttentionGeneratedKernel.Vector512NarrowTier.TileRows) {Launch("Vector512Narrow")}");
                 writer.Line($"else {Launch("Vector512")}");
             }
 
-            using (writer.Block("else if (Vector256.IsHardwareAccelerated)"))
+            using (writer.Block("else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)"))
             {
-                writer.Line($"if (rowsPerGroup <= GeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
+                writer.Line($"if (rowsPerGroup <= AttentionGeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
                 writer.Line($"else {Launch("Vector256")}");
             }
 
-            using (writer.Block("else if (Vector128.IsHardwareAccelerated)"))
+            using (writer.Block("else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)"))
             {
-                writer.Line($"if (rowsPerGroup <= GeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
+                writer.Line($"if (rowsPerGroup <= AttentionGeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
                 writer.Line($"else {Launch("Vector128")}");
             }
 
@@ -143,7 +139,7 @@ public sealed partial class AttentionGenerator
     }
 
     private static string Launch(string plan)
-        => $"KernelLauncher.Run(query, key, value, output, queryLength, keyLength, in GeneratedKernel.{plan}Tier.Plan, GeneratedKernel.{plan}Tier.WorkItem);";
+        => $"global::Attention.Kernels.KernelLauncher.Run(query, key, value, output, queryLength, keyLength, in AttentionGeneratedKernel.{plan}Tier.Plan, AttentionGeneratedKernel.{plan}Tier.WorkItem);";
 
     private static void EmitConstants(SourceWriter writer, KernelSpec spec)
     {
@@ -176,6 +172,10 @@ public sealed partial class AttentionGenerator
 
         return spec.Window > 0 ? $"bidirectional, sliding window {spec.Window} (keys |p - j| < {spec.Window})" : "none (bidirectional, all keys)";
     }
+
+    /// <summary>A name as C# source: reserved keywords need an '@' (a class named @event is declared "event").</summary>
+    private static string Identifier(string name)
+        => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
     private static string XmlEscape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 

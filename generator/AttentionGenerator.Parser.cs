@@ -18,8 +18,16 @@ public sealed partial class AttentionGenerator
     /// </summary>
     internal static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        var classSyntax = (ClassDeclarationSyntax)context.TargetNode;
+        var classSyntax = (TypeDeclarationSyntax)context.TargetNode;
         var symbol = (INamedTypeSymbol)context.TargetSymbol;
+
+        // The attribute on two parts of one partial class is already CS0579; generating for both would add the
+        // same file twice. Only the first attributed part is parsed.
+        if (context.Attributes.Length != 1 || !IsFirstAttributedPart(symbol, classSyntax, cancellationToken))
+        {
+            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
         Location location = classSyntax.Identifier.GetLocation();
         string className = symbol.Name;
         var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
@@ -109,7 +117,8 @@ public sealed partial class AttentionGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WindowNegative, attributeLocation, className, Format(window)));
         }
 
-        if (float.IsNaN(scale) || float.IsInfinity(scale) || scale < 0f)
+        // The kernel multiplies the scale by log2(e); a scale whose product overflows is as unusable as infinity.
+        if (float.IsNaN(scale) || float.IsInfinity(scale) || scale < 0f || float.IsInfinity(scale * Log2E))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ScaleInvalid, attributeLocation, className,
                 scale.ToString("R", CultureInfo.InvariantCulture)));
@@ -123,7 +132,7 @@ public sealed partial class AttentionGenerator
 
         bool scaleIsDefault = scale == 0f;
         var spec = new KernelSpec(
-            Namespace: symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
+            Namespace: symbol.ContainingNamespace.IsGlobalNamespace ? null : NamespaceName(symbol.ContainingNamespace),
             ContainingTypes: new EquatableArray<ContainingType>(containingTypes.ToImmutableArray()),
             ClassName: className,
             HeadDim: headDim!.Value,
@@ -134,6 +143,37 @@ public sealed partial class AttentionGenerator
             Scale: scaleIsDefault ? (float)(1.0 / Math.Sqrt(headDim.Value)) : scale,
             ScaleIsDefault: scaleIsDefault);
         return new ParseResult(spec, diagnosticArray);
+    }
+
+    /// <summary>log2(e) as the emitted kernel spells it.</summary>
+    internal const float Log2E = 1.4426950408889634f;
+
+    /// <summary>Dotted namespace name without '@' escapes (the emitter escapes keywords where needed).</summary>
+    private static string NamespaceName(INamespaceSymbol ns)
+    {
+        var parts = new List<string>();
+        for (INamespaceSymbol? current = ns; current is { IsGlobalNamespace: false }; current = current.ContainingNamespace)
+        {
+            parts.Insert(0, current.Name);
+        }
+
+        return string.Join(".", parts);
+    }
+
+    private static bool IsFirstAttributedPart(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
+    {
+        var attributedParts = symbol.GetAttributes()
+            .Where(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName)
+            .Select(a => a.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>())
+            .ToList();
+        if (attributedParts.Count <= 1)
+        {
+            return true;
+        }
+
+        return symbol.DeclaringSyntaxReferences
+            .Select(r => r.GetSyntax(cancellationToken))
+            .First(part => attributedParts.Contains(part)) == declaration;
     }
 
     private static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -20,7 +20,7 @@ public sealed partial class AttentionGenerator : IIncrementalGenerator
         IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 AttributeMetadataName,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 transform: static (context, cancellationToken) => Parse(context, cancellationToken))
             .WithTrackingName(TrackingNames.Spec);
 

@@ -34,8 +34,8 @@ public sealed partial class AttentionGenerator
             writer.Line($"//   scores       [KeyTile][TileRows]                    at {layout.Scores}  (scores, then probabilities)");
             writer.Line($"public const int ScratchFloats = {layout.Total};");
             writer.Line();
-            writer.Line("public static readonly KernelPlan Plan = new(Heads, KvGroups, HeadDim, TileRows, MaxTilesPerItem, KeyTile, ScratchFloats);");
-            writer.Line("public static readonly KernelWorkItem WorkItem = Run;");
+            writer.Line("public static readonly global::Attention.Kernels.KernelPlan Plan = new(Heads, KvGroups, HeadDim, TileRows, MaxTilesPerItem, KeyTile, ScratchFloats);");
+            writer.Line("public static readonly global::Attention.Kernels.KernelWorkItem WorkItem = Run;");
             writer.Line();
             EmitDriver(writer, spec, plan, layout);
             writer.Line();
@@ -48,16 +48,16 @@ public sealed partial class AttentionGenerator
     private static void EmitDriver(SourceWriter writer, KernelSpec spec, TilePlan plan, ScratchLayout layout)
     {
         VectorTier tier = plan.Tier;
-        writer.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
-        using (writer.Block("private static void Run(in KernelArguments arguments, int workItem, Span<float> scratch)"))
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (writer.Block("private static void Run(in global::Attention.Kernels.KernelArguments arguments, int workItem, global::System.Span<float> scratch)"))
         {
             writer.Line("int queryLength = arguments.QueryLength;");
             writer.Line("int keyLength = arguments.KeyLength;");
             writer.Line("int tilesPerItem = arguments.TilesPerItem;");
             writer.Line("int keySplits = arguments.KeySplits;");
             writer.Line("int rowsPerGroup = queryLength * HeadsPerGroup;");
-            writer.Line("int tilesPerGroup = WorkPartition.DivideRoundingUp(rowsPerGroup, TileRows);");
-            writer.Line("int itemsPerGroup = WorkPartition.DivideRoundingUp(tilesPerGroup, tilesPerItem);");
+            writer.Line("int tilesPerGroup = global::Attention.Kernels.WorkPartition.DivideRoundingUp(rowsPerGroup, TileRows);");
+            writer.Line("int itemsPerGroup = global::Attention.Kernels.WorkPartition.DivideRoundingUp(tilesPerGroup, tilesPerItem);");
             writer.Line("// Item number = ((block * KvGroups) + group) * keySplits + split.");
             writer.Line("int split = workItem % keySplits;");
             writer.Line("int group = workItem / keySplits % KvGroups;");
@@ -73,31 +73,31 @@ public sealed partial class AttentionGenerator
             }
 
             writer.Line("int firstTile = block * tilesPerItem;");
-            writer.Line("int tileCount = Math.Min(tilesPerItem, tilesPerGroup - firstTile);");
+            writer.Line("int tileCount = global::System.Math.Min(tilesPerItem, tilesPerGroup - firstTile);");
             writer.Line("int firstRow = firstTile * TileRows;");
-            writer.Line("int rowCount = Math.Min(tileCount * TileRows, rowsPerGroup - firstRow);");
+            writer.Line("int rowCount = global::System.Math.Min(tileCount * TileRows, rowsPerGroup - firstRow);");
             writer.Line();
-            writer.Line("ref float scratchStart = ref MemoryMarshal.GetReference(scratch);");
+            writer.Line("ref float scratchStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);");
             writer.Line("ref float packedQuery = ref scratchStart;");
-            writer.Line($"ref float acc = ref Unsafe.Add(ref scratchStart, {layout.Accumulators});");
-            writer.Line($"ref float rowMax = ref Unsafe.Add(ref scratchStart, {layout.RowMax});");
-            writer.Line($"ref float rowSum = ref Unsafe.Add(ref scratchStart, {layout.RowSum});");
-            writer.Line($"ref int rowStart = ref Unsafe.As<float, int>(ref Unsafe.Add(ref scratchStart, {layout.RowStart}));");
-            writer.Line($"ref int rowEnd = ref Unsafe.As<float, int>(ref Unsafe.Add(ref scratchStart, {layout.RowEnd}));");
-            writer.Line($"ref float correction = ref Unsafe.Add(ref scratchStart, {layout.Correction});");
-            writer.Line($"ref float packedKey = ref Unsafe.Add(ref scratchStart, {layout.Key});");
-            writer.Line($"ref float packedValue = ref Unsafe.Add(ref scratchStart, {layout.Value});");
-            writer.Line($"ref float scores = ref Unsafe.Add(ref scratchStart, {layout.Scores});");
+            writer.Line($"ref float acc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.Accumulators});");
+            writer.Line($"ref float rowMax = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.RowMax});");
+            writer.Line($"ref float rowSum = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.RowSum});");
+            writer.Line($"ref int rowStart = ref global::System.Runtime.CompilerServices.Unsafe.As<float, int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.RowStart}));");
+            writer.Line($"ref int rowEnd = ref global::System.Runtime.CompilerServices.Unsafe.As<float, int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.RowEnd}));");
+            writer.Line($"ref float correction = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.Correction});");
+            writer.Line($"ref float packedKey = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.Key});");
+            writer.Line($"ref float packedValue = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.Value});");
+            writer.Line($"ref float scores = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.Scores});");
             writer.Line();
             writer.Line("// Per query tile: pack the queries (QueryScale folded in) and note each row's visible key range.");
             using (writer.Block("for (int tile = 0; tile < tileCount; tile++)"))
             {
                 writer.Line("int tileFirstRow = firstRow + tile * TileRows;");
-                writer.Line("int tileRowCount = Math.Min(TileRows, rowCount - tile * TileRows);");
-                writer.Line("Packing.PackQueryTransposed(ref arguments.Query, tileFirstRow, tileRowCount, TileRows, Heads, HeadsPerGroup, group, HeadDim, QueryScale,");
-                writer.Line("    ref Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows));");
-                writer.Line("TileBounds.FillRowRanges(tileFirstRow, tileRowCount, TileRows, HeadsPerGroup, queryLength, keyLength, Causal, Window,");
-                writer.Line("    ref Unsafe.Add(ref rowStart, tile * TileRows), ref Unsafe.Add(ref rowEnd, tile * TileRows));");
+                writer.Line("int tileRowCount = global::System.Math.Min(TileRows, rowCount - tile * TileRows);");
+                writer.Line("global::Attention.Kernels.Packing.PackQueryTransposed(ref arguments.Query, tileFirstRow, tileRowCount, TileRows, Heads, HeadsPerGroup, group, HeadDim, QueryScale,");
+                writer.Line("    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows));");
+                writer.Line("global::Attention.Kernels.TileBounds.FillRowRanges(tileFirstRow, tileRowCount, TileRows, HeadsPerGroup, queryLength, keyLength, Causal, Window,");
+                writer.Line("    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowStart, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowEnd, tile * TileRows));");
             }
 
             writer.Line();
@@ -111,7 +111,7 @@ public sealed partial class AttentionGenerator
                 writer.Line("// Keys any row of the item can see: ranges grow with the row (rows are ordered by token), so from the first");
                 writer.Line("// row's start to the last real row's end. Key tiles start on multiples of KeyTile.");
                 writer.Line("int keyBegin = rowStart / KeyTile * KeyTile;");
-                writer.Line("int keyEnd = Unsafe.Add(ref rowEnd, (tileCount - 1) * TileRows + TileRows - 1);");
+                writer.Line("int keyEnd = global::System.Runtime.CompilerServices.Unsafe.Add(ref rowEnd, (tileCount - 1) * TileRows + TileRows - 1);");
             }
             else
             {
@@ -123,21 +123,21 @@ public sealed partial class AttentionGenerator
             writer.Line();
             writer.Line("// A split item (few rows, many keys: a decode step) covers only its part of the key range.");
             writer.Line("int splitBegin = split * arguments.KeysPerSplit;");
-            writer.Line("keyBegin = Math.Max(keyBegin, splitBegin);");
-            writer.Line("keyEnd = Math.Min(keyEnd, splitBegin + arguments.KeysPerSplit);");
+            writer.Line("keyBegin = global::System.Math.Max(keyBegin, splitBegin);");
+            writer.Line("keyEnd = global::System.Math.Min(keyEnd, splitBegin + arguments.KeysPerSplit);");
             using (writer.Block("for (int keyTileStart = keyBegin; keyTileStart < keyEnd; keyTileStart += KeyTile)"))
             {
-                writer.Line("int keys = Math.Min(KeyTile, keyLength - keyTileStart);");
-                writer.Line("Packing.PackRows(ref arguments.Key, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
-                writer.Line("Packing.PackRows(ref arguments.Value, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
+                writer.Line("int keys = global::System.Math.Min(KeyTile, keyLength - keyTileStart);");
+                writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Key, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
+                writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Value, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
                 using (writer.Block("for (int tile = 0; tile < tileCount; tile++)"))
                 {
-                    writer.Line("ref int tileStart = ref Unsafe.Add(ref rowStart, tile * TileRows);");
-                    writer.Line("ref int tileEnd = ref Unsafe.Add(ref rowEnd, tile * TileRows);");
+                    writer.Line("ref int tileStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowStart, tile * TileRows);");
+                    writer.Line("ref int tileEnd = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowEnd, tile * TileRows);");
                     if (spec.HasMask)
                     {
                         writer.Line("// Skip a key tile no row of this query tile can see (first row's start, last row's end).");
-                        using (writer.Block("if (keyTileStart >= Unsafe.Add(ref tileEnd, TileRows - 1) || keyTileStart + KeyTile <= tileStart)"))
+                        using (writer.Block("if (keyTileStart >= global::System.Runtime.CompilerServices.Unsafe.Add(ref tileEnd, TileRows - 1) || keyTileStart + KeyTile <= tileStart)"))
                         {
                             writer.Line("continue;");
                         }
@@ -146,15 +146,15 @@ public sealed partial class AttentionGenerator
                     }
 
                     writer.Line("// Interior tile: every row sees every key in it (last row's start to first row's end), so no element mask.");
-                    writer.Line("bool interior = keys == KeyTile && keyTileStart >= Unsafe.Add(ref tileStart, TileRows - 1) && keyTileStart + KeyTile <= tileEnd;");
-                    writer.Line("ComputeScores(ref Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
+                    writer.Line("bool interior = keys == KeyTile && keyTileStart >= global::System.Runtime.CompilerServices.Unsafe.Add(ref tileStart, TileRows - 1) && keyTileStart + KeyTile <= tileEnd;");
+                    writer.Line("ComputeScores(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
                     using (writer.Block("if (!interior)"))
                     {
-                        writer.Line($"TileMask.Apply{tier.Name}(ref scores, KeyTile, RowVectors, keyTileStart, ref tileStart, ref tileEnd);");
+                        writer.Line($"global::Attention.Kernels.TileMask.Apply{tier.Name}(ref scores, KeyTile, RowVectors, keyTileStart, ref tileStart, ref tileEnd);");
                     }
 
-                    writer.Line($"OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref Unsafe.Add(ref rowMax, tile * TileRows), ref Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
-                    writer.Line("AccumulateValues(ref scores, ref packedValue, ref correction, ref Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
+                    writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
+                    writer.Line("AccumulateValues(ref scores, ref packedValue, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
                 }
             }
 
@@ -164,8 +164,8 @@ public sealed partial class AttentionGenerator
                 writer.Line("// Leave (max, sum, acc) per row for SplitMerge, which combines the parts after every item is done.");
                 using (writer.Block("for (int row = 0; row < rowCount; row++)"))
                 {
-                    writer.Line("SplitMerge.Store(ref arguments.Partials, (split * KvGroups + group) * rowsPerGroup + firstRow + row, HeadDim,");
-                    writer.Line("    Unsafe.Add(ref rowMax, row), Unsafe.Add(ref rowSum, row), ref Unsafe.Add(ref acc, row / TileRows * HeadDim * TileRows + row % TileRows), TileRows);");
+                    writer.Line("global::Attention.Kernels.SplitMerge.Store(ref arguments.Partials, (split * KvGroups + group) * rowsPerGroup + firstRow + row, HeadDim,");
+                    writer.Line("    global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, row), global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, row), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, row / TileRows * HeadDim * TileRows + row % TileRows), TileRows);");
                 }
 
                 writer.Line("return;");
@@ -178,12 +178,12 @@ public sealed partial class AttentionGenerator
                 writer.Line("int flatRow = firstRow + row;");
                 writer.Line("int token = flatRow / HeadsPerGroup;");
                 writer.Line("int head = group * HeadsPerGroup + flatRow % HeadsPerGroup;");
-                writer.Line("float normalizer = OnlineSoftmax.Normalizer(Unsafe.Add(ref rowSum, row));");
-                writer.Line("ref float source = ref Unsafe.Add(ref acc, row / TileRows * HeadDim * TileRows + row % TileRows);");
-                writer.Line("ref float destination = ref Unsafe.Add(ref arguments.Output, ((nint)token * Heads + head) * HeadDim);");
+                writer.Line("float normalizer = global::Attention.Kernels.OnlineSoftmax.Normalizer(global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, row));");
+                writer.Line("ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, row / TileRows * HeadDim * TileRows + row % TileRows);");
+                writer.Line("ref float destination = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Output, ((nint)token * Heads + head) * HeadDim);");
                 using (writer.Block("for (int d = 0; d < HeadDim; d++)"))
                 {
-                    writer.Line("Unsafe.Add(ref destination, d) = Unsafe.Add(ref source, d * TileRows) * normalizer;");
+                    writer.Line("global::System.Runtime.CompilerServices.Unsafe.Add(ref destination, d) = global::System.Runtime.CompilerServices.Unsafe.Add(ref source, d * TileRows) * normalizer;");
                 }
             }
         }
@@ -199,7 +199,7 @@ public sealed partial class AttentionGenerator
         VectorTier tier = plan.Tier;
         writer.Line($"// scores[KeyTile][TileRows] = packedKey . packedQuery: {plan.KeyBlock} keys x {plan.TileRows} rows per block, {plan.QkAccumulators} accumulators;");
         writer.Line($"// per feature {plan.RowVectors} query loads and {plan.KeyBlock} key broadcasts.");
-        writer.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block("private static void ComputeScores(ref float packedQuery, ref float packedKey, ref float scores)"))
         {
             using (writer.Block($"for (int keyBlock = 0; keyBlock < KeyTile; keyBlock += {plan.KeyBlock})"))
@@ -210,7 +210,7 @@ public sealed partial class AttentionGenerator
                 }
 
                 writer.Line("ref float q = ref packedQuery;");
-                writer.Line("ref float k = ref Unsafe.Add(ref packedKey, keyBlock * HeadDim);");
+                writer.Line("ref float k = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedKey, keyBlock * HeadDim);");
                 using (writer.Block("for (int d = 0; d < HeadDim; d++)"))
                 {
                     for (int v = 0; v < plan.RowVectors; v++)
@@ -221,18 +221,18 @@ public sealed partial class AttentionGenerator
                     writer.Line($"{tier.VectorType} kd;");
                     for (int k = 0; k < plan.KeyBlock; k++)
                     {
-                        writer.Line($"kd = {tier.Broadcast($"Unsafe.Add(ref k, {k} * HeadDim)")};");
+                        writer.Line($"kd = {tier.Broadcast($"global::System.Runtime.CompilerServices.Unsafe.Add(ref k, {k} * HeadDim)")};");
                         for (int v = 0; v < plan.RowVectors; v++)
                         {
                             writer.Line($"s{k}_{v} = {tier.MultiplyAdd("kd", $"q{v}", $"s{k}_{v}")};");
                         }
                     }
 
-                    writer.Line("q = ref Unsafe.Add(ref q, TileRows);");
-                    writer.Line("k = ref Unsafe.Add(ref k, 1);");
+                    writer.Line("q = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q, TileRows);");
+                    writer.Line("k = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 1);");
                 }
 
-                writer.Line("ref float blockScores = ref Unsafe.Add(ref scores, keyBlock * TileRows);");
+                writer.Line("ref float blockScores = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scores, keyBlock * TileRows);");
                 for (int k = 0; k < plan.KeyBlock; k++)
                 {
                     for (int v = 0; v < plan.RowVectors; v++)
@@ -255,7 +255,7 @@ public sealed partial class AttentionGenerator
         int tailFeatures = spec.HeadDim % plan.FeatureBlock;
         writer.Line($"// acc[HeadDim][TileRows] = acc * correction + packedValue^T . probabilities: {plan.FeatureBlock} features x {plan.TileRows} rows per block,");
         writer.Line($"// {plan.PvAccumulators} accumulators; {fullBlocks} full block(s){(tailFeatures > 0 ? $" and a {tailFeatures}-feature block" : string.Empty)} cover HeadDim = {spec.HeadDim}.");
-        writer.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block("private static void AccumulateValues(ref float probabilities, ref float packedValue, ref float correction, ref float acc)"))
         {
             if (fullBlocks > 0)
@@ -286,7 +286,7 @@ public sealed partial class AttentionGenerator
         }
 
         // Constant offsets from one block reference let every load and store use an immediate displacement.
-        writer.Line("ref float block = ref Unsafe.Add(ref acc, feature * TileRows);");
+        writer.Line("ref float block = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, feature * TileRows);");
         for (int f = 0; f < features; f++)
         {
             for (int v = 0; v < plan.RowVectors; v++)
@@ -296,7 +296,7 @@ public sealed partial class AttentionGenerator
         }
 
         writer.Line("ref float p = ref probabilities;");
-        writer.Line("ref float value = ref Unsafe.Add(ref packedValue, feature);");
+        writer.Line("ref float value = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedValue, feature);");
         using (writer.Block("for (int j = 0; j < KeyTile; j++)"))
         {
             for (int v = 0; v < plan.RowVectors; v++)
@@ -307,15 +307,15 @@ public sealed partial class AttentionGenerator
             writer.Line($"{tier.VectorType} vd;");
             for (int f = 0; f < features; f++)
             {
-                writer.Line($"vd = {tier.Broadcast($"Unsafe.Add(ref value, {f})")};");
+                writer.Line($"vd = {tier.Broadcast($"global::System.Runtime.CompilerServices.Unsafe.Add(ref value, {f})")};");
                 for (int v = 0; v < plan.RowVectors; v++)
                 {
                     writer.Line($"a{f}_{v} = {tier.MultiplyAdd("vd", $"p{v}", $"a{f}_{v}")};");
                 }
             }
 
-            writer.Line("p = ref Unsafe.Add(ref p, TileRows);");
-            writer.Line("value = ref Unsafe.Add(ref value, HeadDim);");
+            writer.Line("p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, TileRows);");
+            writer.Line("value = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref value, HeadDim);");
         }
 
         for (int f = 0; f < features; f++)

@@ -31,7 +31,8 @@ public sealed class AttentionAttribute : Attribute
     /// <summary>
     /// Number of key/value heads; defaults to <see cref="Heads"/> (multi-head attention). 1 is multi-query
     /// attention, anything between is grouped-query attention. Must divide <see cref="Heads"/>: query head
-    /// <c>h</c> reads key/value head <c>h / (Heads / KvGroups)</c>. 0 (or leaving it unset) means <see cref="Heads"/>.
+    /// <c>h</c> reads key/value head <c>h / (Heads / KvGroups)</c>. Leave it unset for <c>KvGroups = Heads</c>; 0 or a negative value is a
+    /// compile-time error (ATTN0005).
     /// </summary>
     public int KvGroups { get; set; }
 

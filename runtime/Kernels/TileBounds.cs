@@ -18,7 +18,7 @@ public static class TileBounds
     /// <summary>First key visible from query position <paramref name="position"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int VisibleStart(int position, int window)
-        => window > 0 ? Math.Max(0, position - window + 1) : 0;
+        => window > 0 ? (int)Math.Max(0L, (long)position - window + 1) : 0;
 
     /// <summary>One past the last key visible from <paramref name="position"/>; at most <paramref name="keyLength"/>,
     /// and at or below <see cref="VisibleStart"/> when nothing is visible.</summary>
@@ -30,7 +30,8 @@ public static class TileBounds
             return Math.Clamp(position + 1, 0, keyLength);
         }
 
-        return window > 0 ? Math.Clamp(position + window, 0, keyLength) : keyLength;
+        // long: a window near int.MaxValue must not wrap around.
+        return window > 0 ? (int)Math.Clamp((long)position + window, 0L, keyLength) : keyLength;
     }
 
     /// <summary>Position of query <paramref name="queryIndex"/> under bottom-right alignment.</summary>
