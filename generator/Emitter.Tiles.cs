@@ -58,24 +58,31 @@ public sealed partial class AttentionGenerator
             writer.Line("int rowsPerGroup = queryLength * HeadsPerGroup;");
             writer.Line("int tilesPerGroup = global::Attention.Kernels.WorkPartition.DivideRoundingUp(rowsPerGroup, TileRows);");
             writer.Line("int itemsPerGroup = global::Attention.Kernels.WorkPartition.DivideRoundingUp(tilesPerGroup, tilesPerItem);");
-            writer.Line("// Item number = ((block * KvGroups) + group) * keySplits + split.");
+            writer.Line("int groupsPerItem = arguments.GroupsPerItem;");
+            writer.Line("int groupBlocks = global::Attention.Kernels.WorkPartition.DivideRoundingUp(KvGroups, groupsPerItem);");
+            writer.Line("// Item number = ((block * groupBlocks) + groupBlock) * keySplits + split. An item holds several key/value heads only");
+            writer.Line("// when each has a single query tile (decode): it then walks whole token rows of the cache, page by page.");
             writer.Line("int split = workItem % keySplits;");
-            writer.Line("int group = workItem / keySplits % KvGroups;");
+            writer.Line("int groupBlock = workItem / keySplits % groupBlocks;");
             if (spec.Causal)
             {
                 writer.Line("// Blocks are numbered longest first: under the causal mask the last query tiles see the most keys,");
                 writer.Line("// and the launcher hands out low numbers first.");
-                writer.Line("int block = itemsPerGroup - 1 - workItem / keySplits / KvGroups;");
+                writer.Line("int block = itemsPerGroup - 1 - workItem / keySplits / groupBlocks;");
             }
             else
             {
-                writer.Line("int block = workItem / keySplits / KvGroups;");
+                writer.Line("int block = workItem / keySplits / groupBlocks;");
             }
 
+            writer.Line("int firstGroup = groupBlock * groupsPerItem;");
+            writer.Line("int groupCount = global::System.Math.Min(groupsPerItem, KvGroups - firstGroup);");
             writer.Line("int firstTile = block * tilesPerItem;");
             writer.Line("int tileCount = global::System.Math.Min(tilesPerItem, tilesPerGroup - firstTile);");
             writer.Line("int firstRow = firstTile * TileRows;");
             writer.Line("int rowCount = global::System.Math.Min(tileCount * TileRows, rowsPerGroup - firstRow);");
+            writer.Line("// Item tile t is query tile t % tileCount of key/value head firstGroup + t / tileCount.");
+            writer.Line("int itemTiles = groupCount * tileCount;");
             writer.Line();
             writer.Line("ref float scratchStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);");
             writer.Line("ref float packedQuery = ref scratchStart;");
@@ -90,11 +97,11 @@ public sealed partial class AttentionGenerator
             writer.Line($"ref float scores = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.Scores});");
             writer.Line();
             writer.Line("// Per query tile: pack the queries (QueryScale folded in) and note each row's visible key range.");
-            using (writer.Block("for (int tile = 0; tile < tileCount; tile++)"))
+            using (writer.Block("for (int tile = 0; tile < itemTiles; tile++)"))
             {
-                writer.Line("int tileFirstRow = firstRow + tile * TileRows;");
-                writer.Line("int tileRowCount = global::System.Math.Min(TileRows, rowCount - tile * TileRows);");
-                writer.Line("global::Attention.Kernels.Packing.PackQueryTransposed(ref arguments.Query, tileFirstRow, tileRowCount, TileRows, Heads, HeadsPerGroup, group, HeadDim, QueryScale,");
+                writer.Line("int tileFirstRow = firstRow + tile % tileCount * TileRows;");
+                writer.Line("int tileRowCount = global::System.Math.Min(TileRows, rowCount - tile % tileCount * TileRows);");
+                writer.Line("global::Attention.Kernels.Packing.PackQueryTransposed(ref arguments.Query, tileFirstRow, tileRowCount, TileRows, Heads, HeadsPerGroup, firstGroup + tile / tileCount, HeadDim, QueryScale,");
                 writer.Line("    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows));");
                 writer.Line("global::Attention.Kernels.TileBounds.FillRowRanges(tileFirstRow, tileRowCount, TileRows, HeadsPerGroup, queryLength, keyLength, Causal, Window,");
                 writer.Line("    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowStart, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowEnd, tile * TileRows));");
@@ -102,14 +109,14 @@ public sealed partial class AttentionGenerator
 
             writer.Line();
             writer.Line("// Every row starts its online softmax from nothing: max -inf, sum 0, output 0.");
-            writer.Line($"scratch.Slice({layout.Accumulators}, tileCount * HeadDim * TileRows).Clear();");
-            writer.Line($"scratch.Slice({layout.RowMax}, tileCount * TileRows).Fill(float.NegativeInfinity);");
-            writer.Line($"scratch.Slice({layout.RowSum}, tileCount * TileRows).Clear();");
+            writer.Line($"scratch.Slice({layout.Accumulators}, itemTiles * HeadDim * TileRows).Clear();");
+            writer.Line($"scratch.Slice({layout.RowMax}, itemTiles * TileRows).Fill(float.NegativeInfinity);");
+            writer.Line($"scratch.Slice({layout.RowSum}, itemTiles * TileRows).Clear();");
             writer.Line();
             if (spec.HasMask)
             {
                 writer.Line("// Keys any row of the item can see: ranges grow with the row (rows are ordered by token), so from the first");
-                writer.Line("// row's start to the last real row's end. Key tiles start on multiples of KeyTile.");
+                writer.Line("// row's start to the last real row's end (the same for every head of the item). Key tiles start on multiples of KeyTile.");
                 writer.Line("int keyBegin = rowStart / KeyTile * KeyTile;");
                 writer.Line("int keyEnd = global::System.Runtime.CompilerServices.Unsafe.Add(ref rowEnd, (tileCount - 1) * TileRows + TileRows - 1);");
             }
@@ -128,9 +135,16 @@ public sealed partial class AttentionGenerator
             using (writer.Block("for (int keyTileStart = keyBegin; keyTileStart < keyEnd; keyTileStart += KeyTile)"))
             {
                 writer.Line("int keys = global::System.Math.Min(KeyTile, keyLength - keyTileStart);");
+                using (writer.Block("for (int groupIndex = 0; groupIndex < groupCount; groupIndex++)"))
+                {
+                writer.Line("int group = firstGroup + groupIndex;");
                 writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Key, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
                 writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Value, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
-                using (writer.Block("for (int tile = 0; tile < tileCount; tile++)"))
+                writer.Line("// Start loading the next key tile's rows now; they arrive while this tile is computed.");
+                writer.Line("int nextKeys = global::System.Math.Min(KeyTile, keyEnd - keyTileStart - KeyTile);");
+                writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Key, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
+                writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Value, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
+                using (writer.Block("for (int tile = groupIndex * tileCount; tile < (groupIndex + 1) * tileCount; tile++)"))
                 {
                     writer.Line("ref int tileStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowStart, tile * TileRows);");
                     writer.Line("ref int tileEnd = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowEnd, tile * TileRows);");
@@ -156,16 +170,22 @@ public sealed partial class AttentionGenerator
                     writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
                     writer.Line("AccumulateValues(ref scores, ref packedValue, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
                 }
+                }
             }
 
             writer.Line();
             using (writer.Block("if (keySplits > 1)"))
             {
                 writer.Line("// Leave (max, sum, acc) per row for SplitMerge, which combines the parts after every item is done.");
-                using (writer.Block("for (int row = 0; row < rowCount; row++)"))
+                using (writer.Block("for (int itemRow = 0; itemRow < itemTiles * TileRows; itemRow++)"))
                 {
-                    writer.Line("global::Attention.Kernels.SplitMerge.Store(ref arguments.Partials, (split * KvGroups + group) * rowsPerGroup + firstRow + row, HeadDim,");
-                    writer.Line("    global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, row), global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, row), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, row / TileRows * HeadDim * TileRows + row % TileRows), TileRows);");
+                    writer.Line("int tile = itemRow / TileRows;");
+                    writer.Line("int row = tile % tileCount * TileRows + itemRow % TileRows;");
+                    using (writer.Block("if (row < rowCount)"))
+                    {
+                        writer.Line("global::Attention.Kernels.SplitMerge.Store(ref arguments.Partials, (split * KvGroups + firstGroup + tile / tileCount) * rowsPerGroup + firstRow + row, HeadDim,");
+                        writer.Line("    global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, itemRow), global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, itemRow), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows + itemRow % TileRows), TileRows);");
+                    }
                 }
 
                 writer.Line("return;");
@@ -173,13 +193,20 @@ public sealed partial class AttentionGenerator
 
             writer.Line();
             writer.Line("// Normalize and write each real row; a row that saw no key has a zero sum and gets zeros.");
-            using (writer.Block("for (int row = 0; row < rowCount; row++)"))
+            using (writer.Block("for (int itemRow = 0; itemRow < itemTiles * TileRows; itemRow++)"))
             {
+                writer.Line("int tile = itemRow / TileRows;");
+                writer.Line("int row = tile % tileCount * TileRows + itemRow % TileRows;");
+                using (writer.Block("if (row >= rowCount)"))
+                {
+                    writer.Line("continue; // padding row of the last tile");
+                }
+
                 writer.Line("int flatRow = firstRow + row;");
                 writer.Line("int token = flatRow / HeadsPerGroup;");
-                writer.Line("int head = group * HeadsPerGroup + flatRow % HeadsPerGroup;");
-                writer.Line("float normalizer = global::Attention.Kernels.OnlineSoftmax.Normalizer(global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, row));");
-                writer.Line("ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, row / TileRows * HeadDim * TileRows + row % TileRows);");
+                writer.Line("int head = (firstGroup + tile / tileCount) * HeadsPerGroup + flatRow % HeadsPerGroup;");
+                writer.Line("float normalizer = global::Attention.Kernels.OnlineSoftmax.Normalizer(global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, itemRow));");
+                writer.Line("ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows + itemRow % TileRows);");
                 writer.Line("ref float destination = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Output, ((nint)token * Heads + head) * HeadDim);");
                 using (writer.Block("for (int d = 0; d < HeadDim; d++)"))
                 {

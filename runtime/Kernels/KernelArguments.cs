@@ -15,7 +15,7 @@ public readonly unsafe struct KernelArguments
     private readonly float* _partials;
 
     internal KernelArguments(float* query, float* key, float* value, float* output, float* partials, int queryLength, int keyLength,
-        int tilesPerItem, int keySplits, int keysPerSplit)
+        int tilesPerItem, int groupsPerItem, int keySplits, int keysPerSplit)
     {
         _query = query;
         _key = key;
@@ -25,6 +25,7 @@ public readonly unsafe struct KernelArguments
         QueryLength = queryLength;
         KeyLength = keyLength;
         TilesPerItem = tilesPerItem;
+        GroupsPerItem = groupsPerItem;
         KeySplits = keySplits;
         KeysPerSplit = keysPerSplit;
     }
@@ -55,6 +56,9 @@ public readonly unsafe struct KernelArguments
 
     /// <summary>Query tiles one work item covers.</summary>
     public int TilesPerItem { get; }
+
+    /// <summary>Key/value heads one work item covers (more than 1 only when each has a single query tile).</summary>
+    public int GroupsPerItem { get; }
 
     /// <summary>Parts the key range is cut into (1: each item sees all its keys and writes the output itself).</summary>
     public int KeySplits { get; }

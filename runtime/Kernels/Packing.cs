@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Attention.Kernels;
 
@@ -79,6 +80,38 @@ public static class Packing
         if (keys < tileKeys)
         {
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, (nint)keys * headDim), (tileKeys - keys) * headDim).Clear();
+        }
+    }
+
+    /// <summary>
+    /// Asks the cache to start loading rows <c>firstKey .. firstKey + keys - 1</c> of key/value head
+    /// <paramref name="group"/>, so the next key tile arrives while this one is computed. Rows of one head sit
+    /// <c>kvGroups * headDim</c> floats apart, usually a new 4 KB page each, where the hardware's stream
+    /// prefetchers start over; when keys are streamed from memory (a decode step) this is what keeps the loads
+    /// ahead. Only addresses inside the tensor are touched (prefetches never fault, but stay within bounds anyway).
+    /// </summary>
+    /// <param name="source">Start of the key or value tensor <c>[tokens][kvGroups][headDim]</c>.</param>
+    /// <param name="firstKey">First row to prefetch.</param>
+    /// <param name="keys">Rows to prefetch (0 or less: nothing).</param>
+    /// <param name="kvGroups">Key/value heads.</param>
+    /// <param name="group">Key/value head.</param>
+    /// <param name="headDim">Features per head.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void PrefetchRows(ref float source, int firstKey, int keys, int kvGroups, int group, int headDim)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        const int FloatsPerLine = 64 / sizeof(float);
+        for (int j = 0; j < keys; j++)
+        {
+            float* row = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref source, ((nint)(firstKey + j) * kvGroups + group) * headDim));
+            for (int d = 0; d < headDim; d += FloatsPerLine)
+            {
+                Sse.Prefetch1(row + d);
+            }
         }
     }
 }

@@ -19,12 +19,13 @@ public static class WorkPartition
 
     /// <summary>The cut of one call.</summary>
     /// <param name="TilesPerItem">Query tiles per item.</param>
-    /// <param name="ItemsPerGroup">Items per key/value head and key split.</param>
+    /// <param name="GroupsPerItem">Key/value heads per item.</param>
+    /// <param name="ItemsPerGroup">Query-tile blocks per key/value head.</param>
     /// <param name="KeySplits">Parts of the key range (1 = not split).</param>
     /// <param name="KeysPerSplit">Keys per part, a multiple of the key tile.</param>
-    /// <param name="ItemCount">All items: ItemsPerGroup x KvGroups x KeySplits.</param>
+    /// <param name="ItemCount">All items: ItemsPerGroup x ceil(KvGroups / GroupsPerItem) x KeySplits.</param>
     /// <param name="PartialFloats">Floats of partial results when split.</param>
-    public readonly record struct Cut(int TilesPerItem, int ItemsPerGroup, int KeySplits, int KeysPerSplit, int ItemCount, int PartialFloats);
+    public readonly record struct Cut(int TilesPerItem, int GroupsPerItem, int ItemsPerGroup, int KeySplits, int KeysPerSplit, int ItemCount, int PartialFloats);
 
     /// <summary>Cuts a call with <paramref name="queryLength"/> &gt; 0 for <paramref name="threads"/> threads.</summary>
     public static Cut Plan(int queryLength, int keyLength, in KernelPlan plan, int threads)
@@ -35,12 +36,18 @@ public static class WorkPartition
         long totalTiles = (long)tilesPerGroup * plan.KvGroups;
         int tilesPerItem = (int)Math.Clamp((totalTiles + wantedItems - 1) / wantedItems, 1, plan.MaxTilesPerItem);
         int itemsPerGroup = DivideRoundingUp(tilesPerGroup, tilesPerItem);
-        int items = itemsPerGroup * plan.KvGroups;
+        int keyTiles = Math.Max(1, DivideRoundingUp(keyLength, plan.KeyTile));
+        bool splittable = keyTiles >= 2 * MinTilesPerSplit;
+
+        // A decode step (one query tile per key/value head) against a long cache: one item takes several heads, so
+        // it reads whole token rows of the cache (all heads of a token are adjacent, usually one 4 KB page) instead
+        // of one head's 512 bytes from every page; the key range is then split for the threads.
+        int groupsPerItem = tilesPerGroup == 1 && splittable ? Math.Min(plan.KvGroups, plan.MaxTilesPerItem) : 1;
+        int items = itemsPerGroup * DivideRoundingUp(plan.KvGroups, groupsPerItem);
 
         // Too few items for the threads: cut the key range too, as long as each part keeps enough key tiles.
         int keySplits = 1;
-        int keyTiles = Math.Max(1, DivideRoundingUp(keyLength, plan.KeyTile));
-        if (items < threads && keyTiles >= 2 * MinTilesPerSplit)
+        if (items < threads && splittable)
         {
             keySplits = Math.Min(DivideRoundingUp(threads * ItemsPerThread, items), keyTiles / MinTilesPerSplit);
         }
@@ -57,7 +64,7 @@ public static class WorkPartition
             partialFloats = 0;
         }
 
-        return new Cut(tilesPerItem, itemsPerGroup, keySplits, keysPerSplit, items * keySplits, (int)partialFloats);
+        return new Cut(tilesPerItem, groupsPerItem, itemsPerGroup, keySplits, keysPerSplit, items * keySplits, (int)partialFloats);
     }
 
     /// <summary><c>ceil(a / b)</c> for positive values.</summary>
