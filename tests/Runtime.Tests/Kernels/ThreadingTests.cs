@@ -62,6 +62,30 @@ public sealed class ThreadingTests
         Assert.Equal(parallel, single);
     }
 
+    [Theory]
+    [InlineData(37, 37)]   // prefill
+    [InlineData(1, 3000)]  // decode: the key range is split and merged
+    public void SteadyStateCallsAllocateNothingOnTheCallingThread(int queryLength, int keyLength)
+    {
+        KernelCase kernel = KernelConfigurations.Find(128, 32, 8, true, 0);
+        float[] query = KernelVersusReferenceTests.Random(queryLength * kernel.Heads * kernel.HeadDim, 31);
+        float[] key = KernelVersusReferenceTests.Random(keyLength * kernel.KvGroups * kernel.HeadDim, 32);
+        float[] value = KernelVersusReferenceTests.Random(keyLength * kernel.KvGroups * kernel.HeadDim, 33);
+        float[] output = new float[query.Length];
+        for (int warmUp = 0; warmUp < 3; warmUp++)
+        {
+            kernel.Forward(query, key, value, output, queryLength, keyLength);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int call = 0; call < 10; call++)
+        {
+            kernel.Forward(query, key, value, output, queryLength, keyLength);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void DegreeOfParallelismRejectsLessThanOne()
     {
