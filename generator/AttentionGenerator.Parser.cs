@@ -23,7 +23,11 @@ public sealed partial class AttentionGenerator
 
         // The attribute on two parts of one partial class is already CS0579; generating for both would add the
         // same file twice. Only the first attributed part is parsed.
-        if (context.Attributes.Length != 1 || !IsFirstAttributedPart(symbol, classSyntax, cancellationToken))
+        // Roslyn hands each part every matching attribute of its file; only those written on this part count.
+        var ownAttributes = context.Attributes
+            .Where(a => a.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>() == classSyntax)
+            .ToList();
+        if (ownAttributes.Count != 1 || !IsFirstAttributedPart(symbol, classSyntax, cancellationToken))
         {
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
         }
@@ -64,7 +68,7 @@ public sealed partial class AttentionGenerator
         }
 
         // The configuration: named arguments of the attribute, checked one property at a time.
-        AttributeData attribute = context.Attributes[0];
+        AttributeData attribute = ownAttributes[0];
         Location attributeLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? location;
         int? headDim = null, heads = null, kvGroups = null;
         int window = 0;

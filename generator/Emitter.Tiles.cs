@@ -207,7 +207,7 @@ public sealed partial class AttentionGenerator
                 writer.Line("int head = (firstGroup + tile / tileCount) * HeadsPerGroup + flatRow % HeadsPerGroup;");
                 writer.Line("float normalizer = global::Attention.Kernels.OnlineSoftmax.Normalizer(global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, itemRow));");
                 writer.Line("ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows + itemRow % TileRows);");
-                writer.Line("ref float destination = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Output, ((nint)token * Heads + head) * HeadDim);");
+                writer.Line("ref float destination = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Output, ((global::System.IntPtr)token * Heads + head) * HeadDim);");
                 using (writer.Block("for (int d = 0; d < HeadDim; d++)"))
                 {
                     writer.Line("global::System.Runtime.CompilerServices.Unsafe.Add(ref destination, d) = global::System.Runtime.CompilerServices.Unsafe.Add(ref source, d * TileRows) * normalizer;");

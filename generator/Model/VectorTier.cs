@@ -43,10 +43,10 @@ internal sealed class VectorTier
     public string Zero => IsScalar ? "0f" : VectorType + ".Zero";
 
     public string Load(string reference, string offset)
-        => IsScalar ? $"global::System.Runtime.CompilerServices.Unsafe.Add(ref {reference}, {offset})" : $"{StaticType}.LoadUnsafe(ref {reference}, (nuint)({offset}))";
+        => IsScalar ? $"global::System.Runtime.CompilerServices.Unsafe.Add(ref {reference}, {offset})" : $"{StaticType}.LoadUnsafe(ref {reference}, (global::System.UIntPtr)({offset}))";
 
     public string Store(string value, string reference, string offset)
-        => IsScalar ? $"global::System.Runtime.CompilerServices.Unsafe.Add(ref {reference}, {offset}) = {value};" : $"{StaticType}.StoreUnsafe({value}, ref {reference}, (nuint)({offset}));";
+        => IsScalar ? $"global::System.Runtime.CompilerServices.Unsafe.Add(ref {reference}, {offset}) = {value};" : $"{StaticType}.StoreUnsafe({value}, ref {reference}, (global::System.UIntPtr)({offset}));";
 
     public string Broadcast(string scalar) => IsScalar ? scalar : $"{StaticType}.Create({scalar})";
 

@@ -54,8 +54,7 @@ public sealed class CompilationTests
     public void GeneratedConstantsMatchTheAttribute(int headDim, int heads, int? kvGroups, bool causal, int window, float scale)
     {
         GeneratorRun run = GeneratorHarness.Run(KernelSource("App", "Kernel", headDim, heads, kvGroups, causal, window, scale));
-        INamedTypeSymbol constants = run.OutputCompilation.GetTypeByMetadataName("App.Kernel+GeneratedKernel")
-            ?? throw new InvalidOperationException("GeneratedKernel not found");
+        INamedTypeSymbol constants = GeneratedKernelOf(run, "App.Kernel");
         int effectiveGroups = kvGroups ?? heads;
         float effectiveScale = scale == 0f ? (float)(1.0 / Math.Sqrt(headDim)) : scale;
 
@@ -96,11 +95,15 @@ public sealed class CompilationTests
 
         // The tiling table has a row for every emitted kernel class, and each row states that class's TileRows and
         // KeyTile: the header must describe the code below it.
-        INamedTypeSymbol generatedKernel = run.OutputCompilation.GetTypeByMetadataName("App.Kernel+GeneratedKernel")
-            ?? throw new InvalidOperationException("GeneratedKernel not found");
+        INamedTypeSymbol generatedKernel = GeneratedKernelOf(run, "App.Kernel");
         INamedTypeSymbol[] kernels = generatedKernel.GetTypeMembers().Where(t => t.Name.EndsWith("Tier", StringComparison.Ordinal)).ToArray();
-        Assert.Contains(kernels, k => k.Name == "Vector512Tier");
-        Assert.Contains(kernels, k => k.Name == "ScalarTier");
+        Assert.Equal(TierClasses, kernels.Select(k => k.Name).Order(StringComparer.Ordinal));
+        string[] tableRows = header.Split('\n')
+            .SkipWhile(line => !line.StartsWith("//   kernel ", StringComparison.Ordinal))
+            .Skip(1)
+            .TakeWhile(line => line.StartsWith("//   ", StringComparison.Ordinal))
+            .ToArray();
+        Assert.Equal(kernels.Length, tableRows.Length);
         foreach (INamedTypeSymbol kernel in kernels)
         {
             string name = kernel.Name[..^"Tier".Length];
@@ -109,6 +112,33 @@ public sealed class CompilationTests
             Assert.Contains(Constant(kernel, "TileRows").ToString(), columns);
             Assert.Contains(Constant(kernel, "KeyTile").ToString(), columns);
         }
+    }
+
+    /// <summary>The kernel classes nested in AttentionGeneratedKernel, one per tile plan (generator/Model/TilePlan.cs).</summary>
+    private static readonly string[] TierClasses =
+    {
+        "ScalarTier", "Vector128NarrowTier", "Vector128Tier", "Vector256Tier", "Vector512NarrowTier", "Vector512Tier",
+    };
+
+    [Fact]
+    public void GeneratedCodeAddsOnlyForwardAndOneReservedNestedClassToTheUserClass()
+    {
+        GeneratorRun run = GeneratorHarness.Run(KernelSource("App", "Kernel", headDim: 64, heads: 8, kvGroups: 2, causal: true, window: 0, scale: 0f));
+        INamedTypeSymbol kernel = run.OutputCompilation.GetTypeByMetadataName("App.Kernel")
+            ?? throw new InvalidOperationException("App.Kernel not found");
+
+        Assert.Equal(
+            new[] { "AttentionGeneratedKernel", "Forward" },
+            kernel.GetMembers().Where(m => !m.IsImplicitlyDeclared).Select(m => m.Name).Order(StringComparer.Ordinal));
+        INamedTypeSymbol generatedKernel = GeneratedKernelOf(run, "App.Kernel");
+        Assert.Equal(Accessibility.Private, generatedKernel.DeclaredAccessibility);
+        Assert.True(generatedKernel.IsStatic);
+        Assert.Equal(TierClasses, generatedKernel.GetTypeMembers().Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            TilePlan.For(new KernelSpec("App", EquatableArray<ContainingType>.Empty, "Kernel", 64, 8, 2, true, 0, 0.125f, true))
+                .Select(plan => plan.Name + "Tier")
+                .Order(StringComparer.Ordinal),
+            TierClasses);
     }
 
     [Fact]
@@ -223,6 +253,11 @@ public sealed class CompilationTests
             public static partial class {{className}} { }
             """;
     }
+
+    /// <summary>The nested class that holds the generated constants and tier kernels of <paramref name="kernelMetadataName"/>.</summary>
+    internal static INamedTypeSymbol GeneratedKernelOf(GeneratorRun run, string kernelMetadataName)
+        => run.OutputCompilation.GetTypeByMetadataName(kernelMetadataName + "+AttentionGeneratedKernel")
+            ?? throw new InvalidOperationException($"{kernelMetadataName}+AttentionGeneratedKernel not found");
 
     /// <summary>The leading comment block of a generated file.</summary>
     private static string HeaderOf(string generated) => generated[..generated.IndexOf("#nullable", StringComparison.Ordinal)];

@@ -90,6 +90,9 @@ public sealed class DiagnosticTests
     [InlineData("float.NaN", "NaN")]
     [InlineData("float.PositiveInfinity", "Infinity")]
     [InlineData("float.NegativeInfinity", "-Infinity")]
+    [InlineData("float.MaxValue", "3.4028235E+38")] // finite, but Scale * log2(e) overflows to infinity
+    [InlineData("3e38f", "3E+38")]
+    [InlineData("2.4e38f", "2.4E+38")] // just above float.MaxValue / log2(e) = 2.3587e38
     public void ATTN0008_ScaleInvalid(string scale, string shownAs)
     {
         Diagnostic diagnostic = AssertSingleError(StaticPartial($"Attention.Attention(HeadDim = 64, Heads = 8, Scale = {scale})"), "ATTN0008");
@@ -131,6 +134,43 @@ public sealed class DiagnosticTests
             "Class 'Kernel' has [Attention] but is not static; declare it 'static partial class Kernel' (the kernel holds no state)",
             Message(diagnostic));
         AssertLocation(diagnostic, Source, "Kernel");
+    }
+
+    [Theory]
+    [InlineData("public partial record Kernel { }")]
+    [InlineData("public partial record Kernel;")]
+    [InlineData("public sealed partial record Kernel(int X);")]
+    [InlineData("public abstract partial record class Kernel { }")]
+    public void ATTN0010_RecordIsNotStatic(string declaration)
+    {
+        // A record cannot be static, so an [Attention] record is reported rather than skipped without a word.
+        string source = $$"""
+            namespace App;
+
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            {{declaration}}
+            """;
+        Diagnostic diagnostic = AssertSingleError(source, "ATTN0010");
+
+        Assert.Equal(
+            "Class 'Kernel' has [Attention] but is not static; declare it 'static partial class Kernel' (the kernel holds no state)",
+            Message(diagnostic));
+        AssertLocation(diagnostic, source, "Kernel");
+    }
+
+    [Fact]
+    public void ATTN0009AndATTN0010_RecordNotPartial()
+    {
+        const string Source = """
+            namespace App;
+
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public record Kernel;
+            """;
+        GeneratorRun run = GeneratorHarness.Run(Source);
+
+        Assert.Equal(new[] { "ATTN0009", "ATTN0010" }, run.GeneratorDiagnostics.Select(d => d.Id).Order(StringComparer.Ordinal));
+        Assert.Empty(run.GeneratedSources);
     }
 
     [Theory]
@@ -199,6 +239,78 @@ public sealed class DiagnosticTests
         Assert.Equal(
             $"Class 'Kernel' has [Attention] and is nested in '{containingType}', which is not partial; mark every containing type partial",
             Message(diagnostic));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AttributeOnTwoPartsOfOnePartialClassGeneratesOnceFromTheFirstPart(bool separateFiles)
+    {
+        // The compiler reports CS0579 (duplicate attribute); the generator must not add the same hint name twice
+        // (which throws inside the driver) but emit one kernel, from the first attributed part.
+        const string First = """
+            namespace App;
+
+            /// <summary>First part.</summary>
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            public static partial class Kernel { }
+            """;
+        const string Second = """
+            namespace App;
+
+            [Attention.Attention(HeadDim = 32, Heads = 4)]
+            public static partial class Kernel { }
+            """;
+        const string Unattributed = """
+            namespace App;
+
+            public static partial class Kernel { }
+            """;
+        GeneratorRun run = separateFiles
+            ? GeneratorHarness.Run(Unattributed, First, Second)
+            : GeneratorHarness.Run(Unattributed + "\n" + First.Replace("namespace App;", string.Empty) + "\n" + Second.Replace("namespace App;", string.Empty));
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Equal(new[] { "App.Kernel.Attention.g.cs" }, run.GeneratedSources.Keys);
+        Diagnostic duplicate = Assert.Single(run.OutputDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("CS0579", duplicate.Id);
+        INamedTypeSymbol constants = CompilationTests.GeneratedKernelOf(run, "App.Kernel");
+        Assert.Equal(64, Assert.Single(constants.GetMembers("HeadDim").OfType<IFieldSymbol>()).ConstantValue);
+        Assert.Equal(8, Assert.Single(constants.GetMembers("Heads").OfType<IFieldSymbol>()).ConstantValue);
+    }
+
+    [Fact]
+    public void AttributeOnTwoPartsReportsTheFirstPartsDiagnosticsOnce()
+    {
+        GeneratorRun run = GeneratorHarness.Run(
+            StaticPartial("Attention.Attention(HeadDim = 64, Heads = 0)"),
+            StaticPartial("Attention.Attention(HeadDim = 64, Heads = -1)"));
+
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("ATTN0004", diagnostic.Id);
+        Assert.Equal("[Attention] on 'Kernel' has Heads = 0; expected at least 1", Message(diagnostic));
+        Assert.Equal("Input0.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Empty(run.GeneratedSources);
+        Assert.Contains(run.OutputDiagnostics, d => d.Id == "CS0579");
+    }
+
+    [Fact]
+    public void AttributeTwiceOnOnePartGeneratesNothingAndLeavesTheErrorToTheCompiler()
+    {
+        const string Source = """
+            namespace App;
+
+            /// <summary>Both attributes on one declaration.</summary>
+            [Attention.Attention(HeadDim = 64, Heads = 8)]
+            [Attention.Attention(HeadDim = 32, Heads = 4)]
+            public static partial class Kernel { }
+            """;
+        GeneratorRun run = GeneratorHarness.Run(Source);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.GeneratedSources);
+        Diagnostic duplicate = Assert.Single(run.OutputDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("CS0579", duplicate.Id);
     }
 
     [Fact]
@@ -367,7 +479,9 @@ public sealed class DiagnosticTests
     [InlineData("HeadDim = 64, Heads = 8, KvGroups = 1, Causal = true, Window = 0, Scale = 0")]
     [InlineData("HeadDim = 64, Heads = 8, KvGroups = 8, Causal = false, Window = 1, Scale = 0.125f")]
     [InlineData("HeadDim = 64, Heads = 8, Scale = -0f")]
-    [InlineData("HeadDim = 64, Heads = 8, Scale = float.MaxValue")]
+    [InlineData("HeadDim = 64, Heads = 8, Scale = 1e30f")]
+    [InlineData("HeadDim = 64, Heads = 8, Scale = 2.3e38f")] // just below float.MaxValue / log2(e)
+    [InlineData("HeadDim = 64, Heads = 8, Scale = float.Epsilon")]
     [InlineData("HeadDim = 64, Heads = 8, Window = int.MaxValue")]
     public void ValidConfigurationsProduceNoDiagnosticsOfAnyKind(string arguments)
     {
