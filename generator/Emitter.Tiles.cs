@@ -21,17 +21,16 @@ public sealed partial class AttentionGenerator
             writer.Line($"public const int KeyTile = {plan.KeyTile};");
             writer.Line($"public const int MaxTilesPerItem = {plan.MaxTilesPerItem};");
             writer.Line();
-            writer.Line($"// Scratch of one thread, in floats (each region starts on a 64-byte line):");
-            writer.Line($"//   packedQuery  [MaxTilesPerItem][HeadDim][TileRows]   at {layout.Query}  (queries x QueryScale, rows in lanes)");
-            writer.Line($"//   acc          [MaxTilesPerItem][HeadDim][TileRows]   at {layout.Accumulators}  (unnormalized output, rows in lanes)");
-            writer.Line($"//   rowMax       [MaxTilesPerItem][TileRows]            at {layout.RowMax}");
-            writer.Line($"//   rowSum       [MaxTilesPerItem][TileRows]            at {layout.RowSum}");
-            writer.Line($"//   rowStart     [MaxTilesPerItem][TileRows] (int)      at {layout.RowStart}  (first visible key per row)");
-            writer.Line($"//   rowEnd       [MaxTilesPerItem][TileRows] (int)      at {layout.RowEnd}  (one past the last visible key)");
-            writer.Line($"//   correction   [TileRows]                             at {layout.Correction}");
-            writer.Line($"//   packedKey    [KeyTile][HeadDim]                     at {layout.Key}");
-            writer.Line($"//   packedValue  [KeyTile][HeadDim]                     at {layout.Value}");
-            writer.Line($"//   scores       [KeyTile][TileRows]                    at {layout.Scores}  (scores, then probabilities)");
+            writer.Line("// Scratch of one thread, in floats; each region starts on a 64-byte line.");
+            writer.Line($"private const int AccOffset = {layout.Accumulators};         // acc [MaxTilesPerItem][HeadDim][TileRows]: unnormalized output, rows in lanes (packedQuery [MaxTilesPerItem][HeadDim][TileRows] is at 0)");
+            writer.Line($"private const int RowMaxOffset = {layout.RowMax};       // rowMax [MaxTilesPerItem][TileRows]");
+            writer.Line($"private const int RowSumOffset = {layout.RowSum};       // rowSum [MaxTilesPerItem][TileRows]");
+            writer.Line($"private const int RowStartOffset = {layout.RowStart};   // rowStart [MaxTilesPerItem][TileRows], int: first visible key per row");
+            writer.Line($"private const int RowEndOffset = {layout.RowEnd};       // rowEnd [MaxTilesPerItem][TileRows], int: one past the last visible key");
+            writer.Line($"private const int CorrectionOffset = {layout.Correction}; // correction [TileRows]");
+            writer.Line($"private const int KeyOffset = {layout.Key};          // packedKey [KeyTile][HeadDim]");
+            writer.Line($"private const int ValueOffset = {layout.Value};        // packedValue [KeyTile][HeadDim]");
+            writer.Line($"private const int ScoresOffset = {layout.Scores};       // scores [KeyTile][TileRows]: scores, then probabilities");
             writer.Line($"public const int ScratchFloats = {layout.Total};");
             writer.Line();
             writer.Line("public static readonly global::Attention.Kernels.KernelPlan Plan = new(Heads, KvGroups, HeadDim, TileRows, MaxTilesPerItem, KeyTile, ScratchFloats);");
@@ -86,15 +85,15 @@ public sealed partial class AttentionGenerator
             writer.Line();
             writer.Line("ref float scratchStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);");
             writer.Line("ref float packedQuery = ref scratchStart;");
-            writer.Line($"ref float acc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.Accumulators});");
-            writer.Line($"ref float rowMax = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.RowMax});");
-            writer.Line($"ref float rowSum = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.RowSum});");
-            writer.Line($"ref int rowStart = ref global::System.Runtime.CompilerServices.Unsafe.As<float, int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.RowStart}));");
-            writer.Line($"ref int rowEnd = ref global::System.Runtime.CompilerServices.Unsafe.As<float, int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.RowEnd}));");
-            writer.Line($"ref float correction = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.Correction});");
-            writer.Line($"ref float packedKey = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.Key});");
-            writer.Line($"ref float packedValue = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.Value});");
-            writer.Line($"ref float scores = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, {layout.Scores});");
+            writer.Line($"ref float acc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, AccOffset);");
+            writer.Line($"ref float rowMax = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, RowMaxOffset);");
+            writer.Line($"ref float rowSum = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, RowSumOffset);");
+            writer.Line($"ref int rowStart = ref global::System.Runtime.CompilerServices.Unsafe.As<float, int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, RowStartOffset));");
+            writer.Line($"ref int rowEnd = ref global::System.Runtime.CompilerServices.Unsafe.As<float, int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, RowEndOffset));");
+            writer.Line($"ref float correction = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, CorrectionOffset);");
+            writer.Line($"ref float packedKey = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, KeyOffset);");
+            writer.Line($"ref float packedValue = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, ValueOffset);");
+            writer.Line($"ref float scores = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, ScoresOffset);");
             writer.Line();
             writer.Line("// Per query tile: pack the queries (QueryScale folded in) and note each row's visible key range.");
             using (writer.Block("for (int tile = 0; tile < itemTiles; tile++)"))
@@ -109,9 +108,9 @@ public sealed partial class AttentionGenerator
 
             writer.Line();
             writer.Line("// Every row starts its online softmax from nothing: max -inf, sum 0, output 0.");
-            writer.Line($"scratch.Slice({layout.Accumulators}, itemTiles * HeadDim * TileRows).Clear();");
-            writer.Line($"scratch.Slice({layout.RowMax}, itemTiles * TileRows).Fill(float.NegativeInfinity);");
-            writer.Line($"scratch.Slice({layout.RowSum}, itemTiles * TileRows).Clear();");
+            writer.Line($"scratch.Slice(AccOffset, itemTiles * HeadDim * TileRows).Clear();");
+            writer.Line($"scratch.Slice(RowMaxOffset, itemTiles * TileRows).Fill(float.NegativeInfinity);");
+            writer.Line($"scratch.Slice(RowSumOffset, itemTiles * TileRows).Clear();");
             writer.Line();
             if (spec.HasMask)
             {
