@@ -20,19 +20,19 @@ public partial class DecodeBenchmarks : AttentionBenchmarkBase
     [GlobalSetup(Target = nameof(OrtGqaShared))]
     public void SetupOrtGqaShared() => Setup(i => new OrtGroupQueryAttention(i, sharedBuffer: true));
 
-    [Benchmark(Description = "ORT GQA shared-buffer")]
+    [Benchmark(Description = "ORT-GQA-shared")]
     public void OrtGqaShared() => RunCurrent();
 
     [GlobalSetup(Target = nameof(OrtGqaCopy))]
     public void SetupOrtGqaCopy() => Setup(i => new OrtGroupQueryAttention(i, sharedBuffer: false));
 
-    [Benchmark(Description = "ORT GQA past->present")]
+    [Benchmark(Description = "ORT-GQA-copy")]
     public void OrtGqaCopy() => RunCurrent();
 
     [GlobalSetup(Target = nameof(OrtAttention))]
     public void SetupOrtAttention() => Setup(i => new OrtOnnxAttention(i));
 
-    [Benchmark(Description = "ORT Attention")]
+    [Benchmark(Description = "ORT-Attention")]
     public void OrtAttention() => RunCurrent();
 
     [GlobalSetup(Target = nameof(TensorPrimitives))]

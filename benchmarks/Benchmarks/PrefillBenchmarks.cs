@@ -28,19 +28,19 @@ public partial class PrefillBenchmarks : AttentionBenchmarkBase
     [GlobalSetup(Target = nameof(OrtMha))]
     public void SetupOrtMha() => Setup(i => new OrtMultiHeadAttention(i));
 
-    [Benchmark(Description = "ORT MHA")]
+    [Benchmark(Description = "ORT-MHA")]
     public void OrtMha() => RunCurrent();
 
     [GlobalSetup(Target = nameof(OrtGqa))]
     public void SetupOrtGqa() => Setup(i => new OrtGroupQueryAttention(i));
 
-    [Benchmark(Description = "ORT GQA")]
+    [Benchmark(Description = "ORT-GQA")]
     public void OrtGqa() => RunCurrent();
 
     [GlobalSetup(Target = nameof(OrtAttention))]
     public void SetupOrtAttention() => Setup(i => new OrtOnnxAttention(i));
 
-    [Benchmark(Description = "ORT Attention")]
+    [Benchmark(Description = "ORT-Attention")]
     public void OrtAttention() => RunCurrent();
 
     [GlobalSetup(Target = nameof(TensorPrimitives))]

@@ -19,7 +19,7 @@ public partial class WindowBenchmarks : AttentionBenchmarkBase
     [GlobalSetup(Target = nameof(OrtGqa))]
     public void SetupOrtGqa() => Setup(i => new OrtGroupQueryAttention(i));
 
-    [Benchmark(Description = "ORT GQA")]
+    [Benchmark(Description = "ORT-GQA")]
     public void OrtGqa() => RunCurrent();
 
     [GlobalSetup(Target = nameof(TensorPrimitives))]

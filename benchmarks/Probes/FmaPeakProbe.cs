@@ -38,18 +38,9 @@ public static class FmaPeakProbe
         double best = 0;
         for (int round = 0; round < 3; round++)
         {
-            using var start = new Barrier(threads + 1);
-            var workers = new Thread[threads];
-            for (int t = 0; t < threads; t++)
-            {
-                workers[t] = new Thread(() => { start.SignalAndWait(); Run(vectorBits, iterations); }) { IsBackground = true };
-                workers[t].Start();
-            }
-            start.SignalAndWait();
-            var sw = Stopwatch.StartNew();
-            foreach (var w in workers) w.Join();
+            double elapsed = ParallelRun.Time(threads, _ => Run(vectorBits, iterations));
             double flops = 2.0 * lanes * Chains * (double)iterations * threads;
-            best = Math.Max(best, flops / sw.Elapsed.TotalSeconds / 1e9);
+            best = Math.Max(best, flops / elapsed / 1e9);
         }
         return best;
     }
@@ -102,5 +93,38 @@ public static class FmaPeakProbe
         }
         var sum = ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11)) + ((c12 + c13) + (c14 + c15));
         return Vector256.Sum(sum);
+    }
+}
+
+/// <summary>Runs one body per thread, started together, and times the span from the first start to the last end
+/// as the workers themselves record it (the coordinating thread may not get a core while they run).</summary>
+internal static class ParallelRun
+{
+    public static double Time(int threads, Action<int> body)
+    {
+        var starts = new long[threads];
+        var ends = new long[threads];
+        using var start = new Barrier(threads);
+        var workers = new Thread[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            int index = t;
+            workers[t] = new Thread(() =>
+            {
+                start.SignalAndWait();
+                starts[index] = Stopwatch.GetTimestamp();
+                body(index);
+                ends[index] = Stopwatch.GetTimestamp();
+            }) { IsBackground = true };
+            workers[t].Start();
+        }
+        foreach (var w in workers) w.Join();
+        long first = long.MaxValue, last = long.MinValue;
+        for (int t = 0; t < threads; t++)
+        {
+            first = Math.Min(first, starts[t]);
+            last = Math.Max(last, ends[t]);
+        }
+        return (double)(last - first) / Stopwatch.Frequency;
     }
 }

@@ -1,7 +1,5 @@
 using System;
-using System.Diagnostics;
 using System.Runtime.Intrinsics;
-using System.Threading;
 
 namespace Attention.Benchmarks.Probes;
 
@@ -26,19 +24,9 @@ public static unsafe class StreamBandwidthProbe
         double best = 0;
         for (int pass = 0; pass < passes + 1; pass++)
         {
-            using var start = new Barrier(threads + 1);
-            var workers = new Thread[threads];
-            for (int t = 0; t < threads; t++)
-            {
-                float* slice = data + t * perThread;
-                workers[t] = new Thread(() => { start.SignalAndWait(); Sum(slice, perThread); }) { IsBackground = true };
-                workers[t].Start();
-            }
-            start.SignalAndWait();
-            var sw = Stopwatch.StartNew();
-            foreach (var w in workers) w.Join();
+            double seconds = ParallelRun.Time(threads, t => Sum(data + t * perThread, perThread));
             if (pass == 0) continue; // first pass warms the threads and the TLB
-            best = Math.Max(best, perThread * threads * (double)sizeof(float) / sw.Elapsed.TotalSeconds / 1e9);
+            best = Math.Max(best, perThread * threads * (double)sizeof(float) / seconds / 1e9);
         }
         return best;
     }

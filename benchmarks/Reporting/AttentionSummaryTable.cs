@@ -18,6 +18,19 @@ public static class AttentionSummaryTable
 {
     public const string OursMethod = "Ours";
 
+    /// <summary>Column order: ours, then ONNX Runtime, then the plain .NET implementations.</summary>
+    private static int MethodRank(string method) => method switch
+    {
+        OursMethod => 0,
+        "OrtMha" => 1,
+        "OrtGqa" or "OrtGqaShared" => 2,
+        "OrtGqaCopy" => 3,
+        "OrtAttention" => 4,
+        "TensorPrimitives" => 5,
+        "Reference" => 6,
+        _ => 7,
+    };
+
     public static string Build(IEnumerable<Summary> summaries, MachinePeaks peaks)
     {
         var c = CultureInfo.InvariantCulture;
@@ -31,9 +44,11 @@ public static class AttentionSummaryTable
         {
             var cases = summary.BenchmarksCases.Where(bc => summary[bc]?.ResultStatistics is not null).ToList();
             if (cases.Count == 0) continue;
-            var methods = cases.Select(bc => (Name: bc.Descriptor.WorkloadMethod.Name, Display: bc.Descriptor.WorkloadMethodDisplayInfo))
-                               .Distinct().OrderBy(m => m.Name == OursMethod ? 0 : 1).ToList();
-            var shapes = cases.Select(bc => Applicability.ShapeOf(bc)!).Distinct().ToList();
+            var methods = cases.Select(bc => (Name: bc.Descriptor.WorkloadMethod.Name, Display: bc.Descriptor.WorkloadMethodDisplayInfo.Trim('\'')))
+                               .Distinct().OrderBy(m => MethodRank(m.Name)).ToList();
+            var shapes = cases.Select(bc => Applicability.ShapeOf(bc)!).Distinct()
+                              .OrderBy(s => s.IsDecode).ThenBy(s => s.Heads).ThenByDescending(s => s.KvGroups).ThenBy(s => s.HeadDim)
+                              .ThenBy(s => s.Window).ThenBy(s => s.KeyLength).ThenBy(s => s.Causal).ToList();
             bool hasOurs = methods.Any(m => m.Name == OursMethod);
 
             sb.AppendLine();
@@ -71,9 +86,10 @@ public static class AttentionSummaryTable
                 sb.AppendLine();
             }
             sb.AppendLine();
-            sb.AppendLine(shapes.Any(s => s.IsDecode)
-                ? "Decode cells: K+V bytes per step / median time. "
-                : "Prefill cells: useful GFLOP/s (4*HeadDim per unmasked query-key pair per head / median time). ");
+            if (shapes.Any(s => !s.IsDecode))
+                sb.AppendLine("Prefill cells: useful GFLOP/s (4*HeadDim per unmasked query-key pair per head / median time); % peak: of the all-core FMA peak above.");
+            if (shapes.Any(s => s.IsDecode))
+                sb.AppendLine("Decode cells: K+V bytes per step / median time; % stream: of the all-core stream bandwidth above.");
             if (hasOurs) sb.AppendLine("\"ours Nx\": the peer's median time over ours (above 1: ours is faster). n/a: the peer cannot compute that attention.");
         }
         return sb.ToString();

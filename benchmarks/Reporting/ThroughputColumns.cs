@@ -25,13 +25,15 @@ public enum ThroughputKind
 public sealed class ThroughputColumn : IColumn
 {
     private readonly ThroughputKind _kind;
-    private readonly MachinePeaks _peaks;
+    private readonly PeakTracker _tracker;
 
-    public ThroughputColumn(ThroughputKind kind, MachinePeaks peaks)
+    public ThroughputColumn(ThroughputKind kind, PeakTracker tracker)
     {
         _kind = kind;
-        _peaks = peaks;
+        _tracker = tracker;
     }
+
+    private MachinePeaks _peaks => _tracker.Peaks;
 
     public string Id => "Attention." + _kind;
 
@@ -75,7 +77,7 @@ public sealed class ThroughputColumn : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         var value = Compute(summary, benchmarkCase, _kind, _peaks);
-        return value is double v ? v.ToString(_kind is ThroughputKind.PeakPercent or ThroughputKind.StreamPercent ? "F1" : "F1", CultureInfo.InvariantCulture) : "-";
+        return value is double v ? v.ToString("F1", CultureInfo.InvariantCulture) : "-";
     }
 
     public static double? MedianSeconds(Summary summary, BenchmarkCase benchmarkCase)
@@ -89,6 +91,8 @@ public sealed class ThroughputColumn : IColumn
         var shape = Applicability.ShapeOf(benchmarkCase);
         var seconds = MedianSeconds(summary, benchmarkCase);
         if (shape is null || seconds is not double s || s <= 0) return null;
+        // Bytes only mean something where the cache read is the bound: decode rows.
+        if (kind is ThroughputKind.GigabytesPerSecond or ThroughputKind.StreamPercent && !shape.IsDecode) return null;
         double gflops = shape.UsefulFlops / s / 1e9;
         double gbs = shape.KvBytes / s / 1e9;
         return kind switch
