@@ -153,10 +153,10 @@ public sealed class CompilationTests
         Assert.Contains("//   Scale    0.088388346 (1/sqrt(128))\n", header, StringComparison.Ordinal);
 
         // Vector512: 2 row vectors x 16 lanes = 32 rows; 12 keys x 2 row vectors = 24 accumulators; the key tile is
-        // the 2 whole 12-key blocks whose packed K and V (2 x 24 x 128 floats = 24 KB) fit the 32 KB L1 budget; 16
+        // the 4 whole 12-key blocks whose packed K and V (2 x 48 x 128 floats = 48 KB) fit the 48 KB L1 budget; 16
         // query tiles of 32 rows (2 x 16 x 32 x 128 floats = 512 KB) fill the L2 budget.
         Assert.Contains("//   kernel            width  TileRows  QK block (keys x rows)  PV block (features x rows)  KeyTile  tiles/item\n", header, StringComparison.Ordinal);
-        Assert.Contains("//   Vector512           16        32  12x32 (24 acc)          12x32 (24 acc)                   24          16\n", header, StringComparison.Ordinal);
+        Assert.Contains("//   Vector512           16        32  12x32 (24 acc)          12x32 (24 acc)                   48          16\n", header, StringComparison.Ordinal);
     }
 
     [Fact]
