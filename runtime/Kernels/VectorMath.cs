@@ -26,10 +26,31 @@ public static class VectorMath
     private const float MinExponent = -127f;
     private const float MaxExponent = 127f;
 
-    /// <summary>2^x per lane; exactly 0 for x &lt;= -127 (including -inf). Relative error below 2e-7.</summary>
+    // With vscalefps: p * 2^-160 rounds to exactly 0 for any p of the polynomial (about 1), the smallest float
+    // denormal being 2^-149. (At -150 it would not: p slightly above 1 times 2^-150 rounds up to 2^-149, and a row
+    // of masked scores would get a tiny nonzero sum instead of zero.)
+    private const float ScaleMinExponent = -160f;
+
+    /// <summary>2^x per lane; exactly 0 for -inf and far below (x &lt;= -127 here, x &lt;= -160 where AVX-512's
+    /// vscalefps does the scaling, which keeps denormal results). Relative error below 2e-7 for normal results.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp2(Vector512<float> x)
     {
+        if (Avx512F.IsSupported)
+        {
+            // AVX-512 scales by 2^n in one instruction (vscalefps), which also saturates to 0 and infinity, so only
+            // the -inf inputs need a clamp (x - round(x) would be NaN for them): below -160 the result is exactly 0.
+            x = Max(x, Vector512.Create(ScaleMinExponent));
+            Vector512<float> whole = Vector512.Round(x);
+            Vector512<float> fraction = x - whole;
+            Vector512<float> q = Vector512.MultiplyAddEstimate(Vector512.Create(C5), fraction, Vector512.Create(C4));
+            q = Vector512.MultiplyAddEstimate(q, fraction, Vector512.Create(C3));
+            q = Vector512.MultiplyAddEstimate(q, fraction, Vector512.Create(C2));
+            q = Vector512.MultiplyAddEstimate(q, fraction, Vector512.Create(C1));
+            q = Vector512.MultiplyAddEstimate(q, fraction, Vector512.Create(C0));
+            return Avx512F.Scale(q, whole);
+        }
+
         x = Min(Max(x, Vector512.Create(MinExponent)), Vector512.Create(MaxExponent));
         Vector512<float> n = Vector512.Round(x);
         Vector512<float> f = x - n;
