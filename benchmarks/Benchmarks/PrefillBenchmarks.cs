@@ -18,7 +18,7 @@ public partial class PrefillBenchmarks : AttentionBenchmarkBase
         foreach (int headDim in new[] { 64, 80, 128 })
             foreach (int n in Tokens)
                 foreach (bool causal in new[] { false, true })
-                    yield return new AttentionShape(8, 8, headDim, n, n, causal, Quick: headDim == 128 && n == 2048);
+                    yield return new AttentionShape(8, 8, headDim, n, n, causal, Quick: headDim is 64 or 128 && n == 2048);
         foreach (int kvGroups in new[] { 8, 1 })
             foreach (int n in Tokens)
                 foreach (bool causal in new[] { false, true })
