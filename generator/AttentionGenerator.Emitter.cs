@@ -100,6 +100,7 @@ public sealed partial class AttentionGenerator
         writer.Line("/// <remarks>Rows that see no key are zeros. Inputs are not checked for NaN or infinity. Thread-safe; see <see cref=\"global::Attention.AttentionThreading\"/> for core use.</remarks>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not match its layout, or output overlaps an input.</exception>");
         writer.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length is negative.</exception>");
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block("public static void Forward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output, int queryLength, int keyLength)"))
         {
             writer.Line("global::Attention.Kernels.ForwardArguments.Validate(query, key, value, output, queryLength, keyLength, AttentionGeneratedKernel.Heads, AttentionGeneratedKernel.KvGroups, AttentionGeneratedKernel.HeadDim);");

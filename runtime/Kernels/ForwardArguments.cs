@@ -36,6 +36,7 @@ public static class ForwardArguments
     /// <paramref name="kvGroups"/> does not divide <paramref name="heads"/>; a span's length differs from the
     /// element count its layout requires; or <paramref name="output"/> overlaps an input.
     /// </exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Validate(
         ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> output,
         int queryLength, int keyLength, int heads, int kvGroups, int headDim)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Attention.Kernels;
 
 /// <summary>
@@ -21,6 +22,7 @@ public static unsafe class KernelLauncher
     /// <param name="keyLength">Key tokens.</param>
     /// <param name="plan">The kernel's configuration and tile plan.</param>
     /// <param name="kernel">The work item body.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output,
         int queryLength, int keyLength, in KernelPlan plan, KernelWorkItem kernel)
     {

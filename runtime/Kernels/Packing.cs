@@ -28,6 +28,7 @@ public static class Packing
     /// <param name="headDim">Features per head.</param>
     /// <param name="scale">Multiplier folded into the packed values (the softmax scale times log2(e)).</param>
     /// <param name="destination">Start of the <c>headDim * tileRows</c> packed tile.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackQueryTransposed(ref float query, int firstRow, int rows, int tileRows, int heads, int headsPerGroup, int group,
         int headDim, float scale, ref float destination)
     {
@@ -69,6 +70,7 @@ public static class Packing
     /// <param name="group">Key/value head.</param>
     /// <param name="headDim">Features per head.</param>
     /// <param name="destination">Start of the <c>tileKeys * headDim</c> packed tile.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackRows(ref float source, int firstKey, int keys, int tileKeys, int kvGroups, int group, int headDim, ref float destination)
     {
         for (int j = 0; j < keys; j++)

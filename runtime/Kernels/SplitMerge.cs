@@ -39,6 +39,7 @@ public static class SplitMerge
     }
 
     /// <summary>Merges all parts into <paramref name="output"/> (<c>[queryLength][heads][headDim]</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Merge(ReadOnlySpan<float> partials, Span<float> output, int queryLength, int keySplits, int heads, int kvGroups, int headDim)
     {
         int headsPerGroup = heads / kvGroups;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Attention.Kernels;
 
 /// <summary>
@@ -23,6 +24,7 @@ internal static class ThreadScratch
     /// <summary>The calling thread's buffer for the partial results of a split call.</summary>
     public static Span<float> GetPartials(int floats) => Take(ref t_partials, floats);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Span<float> Take(ref float[]? slot, int floats)
     {
         float[]? buffer = slot;

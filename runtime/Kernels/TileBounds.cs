@@ -53,6 +53,7 @@ public static class TileBounds
     /// <param name="window">Sliding window, 0 for none.</param>
     /// <param name="rowStart">Receives <see cref="VisibleStart"/> per row.</param>
     /// <param name="rowEnd">Receives <see cref="VisibleEnd"/> per row.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FillRowRanges(int firstRow, int rows, int tileRows, int headsPerGroup, int queryLength, int keyLength, bool causal, int window,
         ref int rowStart, ref int rowEnd)
     {

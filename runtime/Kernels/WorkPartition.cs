@@ -28,6 +28,7 @@ public static class WorkPartition
     public readonly record struct Cut(int TilesPerItem, int GroupsPerItem, int ItemsPerGroup, int KeySplits, int KeysPerSplit, int ItemCount, int PartialFloats);
 
     /// <summary>Cuts a call with <paramref name="queryLength"/> &gt; 0 for <paramref name="threads"/> threads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Cut Plan(int queryLength, int keyLength, in KernelPlan plan, int threads)
     {
         int rowsPerGroup = queryLength * (plan.Heads / plan.KvGroups);

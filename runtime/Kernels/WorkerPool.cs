@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Attention.Kernels;
 
 /// <summary>
@@ -11,8 +12,9 @@ internal sealed class WorkerPool
 
     private readonly int _capacity;
     private readonly SemaphoreSlim _start = new(0);
-    private readonly ManualResetEventSlim _finished = new(false);
-    private int _started;
+    // A semaphore rather than ManualResetEventSlim for "all helpers done": the latter allocates its lock object the
+    // first time a wait actually blocks, which would put an allocation into some later steady-state call.
+    private readonly SemaphoreSlim _finished = new(0);
     private int _busy;
 
     // The job in flight, written by the owning caller before workers are released and read by them after.
@@ -24,12 +26,22 @@ internal sealed class WorkerPool
     private int _helpersRunning;
     private Exception? _failure;
 
-    private WorkerPool(int capacity) => _capacity = Math.Max(0, capacity);
+    // All workers start with the pool, on the first call that could use them, so no later call pays for (or
+    // allocates) a thread; idle workers sleep on a semaphore.
+    private WorkerPool(int capacity)
+    {
+        _capacity = Math.Max(0, capacity);
+        for (int i = 0; i < _capacity; i++)
+        {
+            new Thread(WorkerLoop) { IsBackground = true, Name = $"Attention worker {i + 1}" }.Start();
+        }
+    }
 
     /// <summary>
     /// Runs all items with the caller plus up to <paramref name="helpers"/> workers; false (and nothing run)
     /// when another call holds the pool or it has no workers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRun(KernelWorkItem kernel, in KernelArguments arguments, int itemCount, int scratchFloats, int helpers)
     {
         helpers = Math.Min(helpers, _capacity);
@@ -40,7 +52,6 @@ internal sealed class WorkerPool
 
         try
         {
-            EnsureStarted(helpers);
             _kernel = kernel;
             _arguments = arguments;
             _itemCount = itemCount;
@@ -48,10 +59,18 @@ internal sealed class WorkerPool
             _nextItem = 0;
             _failure = null;
             _helpersRunning = helpers;
-            _finished.Reset();
             _start.Release(helpers);
 
-            RunItems(ThreadScratch.Get(scratchFloats));
+            try
+            {
+                RunItems(ThreadScratch.Get(scratchFloats));
+            }
+            catch (Exception exception)
+            {
+                Fail(exception);
+            }
+
+            // Even after a failure, the helpers must be done with this job before its fields can be reused.
             _finished.Wait();
             _kernel = null;
             if (_failure is not null)
@@ -67,6 +86,7 @@ internal sealed class WorkerPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunItems(Span<float> scratch)
     {
         KernelWorkItem kernel = _kernel!;
@@ -77,14 +97,11 @@ internal sealed class WorkerPool
         }
     }
 
-    private void EnsureStarted(int helpers)
+    /// <summary>Keeps the first failure and stops handing out items, so the other threads drain quickly.</summary>
+    private void Fail(Exception exception)
     {
-        while (_started < helpers)
-        {
-            var thread = new Thread(WorkerLoop) { IsBackground = true, Name = $"Attention worker {_started + 1}" };
-            thread.Start();
-            _started++;
-        }
+        Interlocked.CompareExchange(ref _failure, exception, null);
+        Volatile.Write(ref _nextItem, int.MaxValue / 2);
     }
 
     private void WorkerLoop()
@@ -98,14 +115,12 @@ internal sealed class WorkerPool
             }
             catch (Exception exception)
             {
-                Interlocked.CompareExchange(ref _failure, exception, null);
-                // Let the other threads drain quickly: nothing more is handed out.
-                Volatile.Write(ref _nextItem, int.MaxValue / 2);
+                Fail(exception);
             }
 
             if (Interlocked.Decrement(ref _helpersRunning) == 0)
             {
-                _finished.Set();
+                _finished.Release();
             }
         }
     }

@@ -77,13 +77,22 @@ public sealed class ThreadingTests
             kernel.Forward(query, key, value, output, queryLength, keyLength);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int call = 0; call < 10; call++)
+        // A per-call allocation would show in every window of calls. One-time runtime work that other tests running
+        // in parallel can push onto this thread (tiering, type loading) shows in at most a few, so the claim is that
+        // some window of ten calls allocates nothing.
+        var windows = new List<long>();
+        for (int window = 0; window < 5 && (windows.Count == 0 || windows[^1] != 0); window++)
         {
-            kernel.Forward(query, key, value, output, queryLength, keyLength);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int call = 0; call < 10; call++)
+            {
+                kernel.Forward(query, key, value, output, queryLength, keyLength);
+            }
+
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(windows[^1] == 0, $"bytes allocated per window of 10 calls: {string.Join(", ", windows)}");
     }
 
     [Fact]
