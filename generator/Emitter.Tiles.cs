@@ -22,7 +22,8 @@ public sealed partial class AttentionGenerator
             writer.Line($"public const int MaxTilesPerItem = {plan.MaxTilesPerItem};");
             writer.Line();
             writer.Line("// Scratch of one thread, in floats; each region starts on a 64-byte line.");
-            writer.Line($"private const int AccOffset = {layout.Accumulators};         // acc [MaxTilesPerItem][HeadDim][TileRows]: unnormalized output, rows in lanes (packedQuery [MaxTilesPerItem][HeadDim][TileRows] is at 0)");
+            writer.Line($"private const int QueryOffset = {layout.Query};            // packedQuery [MaxTilesPerItem][HeadDim][TileRows]: queries x QueryScale, rows in lanes");
+            writer.Line($"private const int AccOffset = {layout.Accumulators};         // acc [MaxTilesPerItem][HeadDim][TileRows]: unnormalized output, rows in lanes");
             writer.Line($"private const int RowMaxOffset = {layout.RowMax};       // rowMax [MaxTilesPerItem][TileRows]");
             writer.Line($"private const int RowSumOffset = {layout.RowSum};       // rowSum [MaxTilesPerItem][TileRows]");
             writer.Line($"private const int RowStartOffset = {layout.RowStart};   // rowStart [MaxTilesPerItem][TileRows], int: first visible key per row");
@@ -84,7 +85,7 @@ public sealed partial class AttentionGenerator
             writer.Line("int itemTiles = groupCount * tileCount;");
             writer.Line();
             writer.Line("ref float scratchStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);");
-            writer.Line("ref float packedQuery = ref scratchStart;");
+            writer.Line("ref float packedQuery = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, QueryOffset);");
             writer.Line($"ref float acc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, AccOffset);");
             writer.Line($"ref float rowMax = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, RowMaxOffset);");
             writer.Line($"ref float rowSum = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, RowSumOffset);");
