@@ -79,7 +79,7 @@ public sealed partial class AttentionGenerator
             writer.Line(string.Format(CultureInfo.InvariantCulture, "//   {0,-16} {1,5}  {2,8}  {3,-22}  {4,-26}  {5,7}  {6,10}",
                 plan.Name, plan.Tier.Width, plan.TileRows,
                 $"{plan.KeyBlock}x{plan.TileRows} ({plan.QkAccumulators} acc)",
-                $"{plan.FeatureBlock}x{plan.TileRows} ({plan.PvAccumulators} acc)",
+                plan.FeatureQuads ? $"{plan.FeatureBlock * 4}x{plan.TileRows} ({plan.FeatureBlock} zmm acc)" : $"{plan.FeatureBlock}x{plan.TileRows} ({plan.PvAccumulators} acc)",
                 plan.KeyTile, plan.MaxTilesPerItem));
         }
 
@@ -115,7 +115,7 @@ public sealed partial class AttentionGenerator
             writer.Line("int rowsPerGroup = queryLength * AttentionGeneratedKernel.HeadsPerGroup;");
             using (writer.Block("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)"))
             {
-                writer.Line($"if (rowsPerGroup <= AttentionGeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
+                writer.Line($"if (rowsPerGroup <= AttentionGeneratedKernel.Vector128NarrowTier.TileRows) {Launch(spec.HeadDim % 4 == 0 ? "Vector512Quad" : "Vector128Narrow")}");
                 writer.Line($"else if (rowsPerGroup <= AttentionGeneratedKernel.Vector512NarrowTier.TileRows) {Launch("Vector512Narrow")}");
                 writer.Line($"else {Launch("Vector512")}");
             }

@@ -39,9 +39,18 @@ public sealed partial class AttentionGenerator
             writer.Line();
             EmitDriver(writer, spec, plan, layout);
             writer.Line();
-            EmitScoresMicrokernel(writer, plan);
-            writer.Line();
-            EmitValuesMicrokernel(writer, spec, plan);
+            if (plan.FeatureQuads)
+            {
+                EmitQuadScoresMicrokernel(writer, plan);
+                writer.Line();
+                EmitQuadValuesMicrokernel(writer, spec, plan);
+            }
+            else
+            {
+                EmitScoresMicrokernel(writer, plan);
+                writer.Line();
+                EmitValuesMicrokernel(writer, spec, plan);
+            }
         }
     }
 
@@ -351,6 +360,128 @@ public sealed partial class AttentionGenerator
             {
                 writer.Line(tier.Store($"a{f}_{v}", "block", Int(f * plan.TileRows + v * tier.Width)));
             }
+        }
+    }
+
+    private const string V512 = "global::System.Runtime.Intrinsics.Vector512";
+    private const string V128 = "global::System.Runtime.Intrinsics.Vector128";
+    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+
+    /// <summary>
+    /// Quad QK microkernel (4-row decode tile, AVX-512): lane 4p + r of a Vector512 holds feature d + p of row r.
+    /// Per four features: one load of the packed queries (already laid out [HeadDim][4 rows], so features d..d+3
+    /// of all rows are 16 consecutive floats), and per key one 4-float load spread to the quarters (vpermps) and
+    /// one multiply-add. The four quarters are summed once per key at the end.
+    /// </summary>
+    private static void EmitQuadScoresMicrokernel(SourceWriter writer, TilePlan plan)
+    {
+        writer.Line($"// scores[KeyTile][4] = packedKey . packedQuery, {plan.KeyBlock} keys per block, one Vector512 accumulator per key whose");
+        writer.Line("// lane 4p + r sums feature d + p of row r over d = 0, 4, 8, ...; the quarters are added at the end.");
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (writer.Block("private static void ComputeScores(ref float packedQuery, ref float packedKey, ref float scores)"))
+        {
+            writer.Line($"{V512}<int> spread = {V512}.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);");
+            using (writer.Block($"for (int keyBlock = 0; keyBlock < KeyTile; keyBlock += {plan.KeyBlock})"))
+            {
+                writer.Line($"{V512}<float> {Join(plan.KeyBlock, k => $"s{k} = {V512}<float>.Zero")};");
+                writer.Line("ref float q = ref packedQuery;");
+                writer.Line($"ref float k = ref {Unsafe}.Add(ref packedKey, keyBlock * HeadDim);");
+                using (writer.Block("for (int d = 0; d < HeadDim; d += 4)"))
+                {
+                    writer.Line($"{V512}<float> qd = {V512}.LoadUnsafe(ref q);");
+                    for (int k = 0; k < plan.KeyBlock; k++)
+                    {
+                        writer.Line($"s{k} = {V512}.MultiplyAddEstimate(Spread(ref {Unsafe}.Add(ref k, {k} * HeadDim), spread), qd, s{k});");
+                    }
+
+                    writer.Line($"q = ref {Unsafe}.Add(ref q, 16);");
+                    writer.Line($"k = ref {Unsafe}.Add(ref k, 4);");
+                }
+
+                writer.Line($"ref float blockScores = ref {Unsafe}.Add(ref scores, keyBlock * TileRows);");
+                for (int k = 0; k < plan.KeyBlock; k++)
+                {
+                    writer.Line($"{V128}.StoreUnsafe(SumQuarters(s{k}), ref blockScores, (global::System.UIntPtr){k * plan.TileRows});");
+                }
+            }
+        }
+
+        writer.Line();
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        writer.Line($"private static {V128}<float> SumQuarters({V512}<float> v)");
+        writer.Line("{");
+        writer.Line($"    global::System.Runtime.Intrinsics.Vector256<float> half = {V512}.GetLower(v) + {V512}.GetUpper(v);");
+        writer.Line("    return global::System.Runtime.Intrinsics.Vector256.GetLower(half) + global::System.Runtime.Intrinsics.Vector256.GetUpper(half);");
+        writer.Line("}");
+        writer.Line();
+        writer.Line("// Four floats at source, placed by indices into the 16 lanes (vpermps; the upper lanes of the widened load are never selected).");
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        writer.Line($"private static {V512}<float> Spread(ref float source, {V512}<int> indices)");
+        writer.Line($"    => {V512}.Shuffle(global::System.Runtime.Intrinsics.Vector256.ToVector512Unsafe({V128}.ToVector256Unsafe({V128}.LoadUnsafe(ref source))), indices);");
+    }
+
+    /// <summary>
+    /// Quad PV microkernel: acc, laid out [HeadDim][4 rows], is 16 consecutive floats per four features, which
+    /// is exactly a Vector512 with lane 4p + r = feature d + p of row r. Per key: the 4 probabilities repeated to
+    /// every quarter, and per four features one 4-float value load spread to the quarters and one multiply-add.
+    /// </summary>
+    private static void EmitQuadValuesMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan)
+    {
+        int quads = spec.HeadDim / 4;
+        int fullBlocks = quads / plan.FeatureBlock;
+        int tailQuads = quads % plan.FeatureBlock;
+        writer.Line($"// acc[HeadDim][4] = acc * correction + packedValue^T . probabilities: {plan.FeatureBlock * 4} features per block,");
+        writer.Line($"// one Vector512 accumulator per four features; {fullBlocks} full block(s){(tailQuads > 0 ? $" and a {tailQuads * 4}-feature block" : string.Empty)} cover HeadDim = {spec.HeadDim}.");
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (writer.Block("private static void AccumulateValues(ref float probabilities, ref float packedValue, ref float correction, ref float acc)"))
+        {
+            writer.Line($"{V512}<int> spread = {V512}.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);");
+            writer.Line($"{V512}<int> repeat = {V512}.Create(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);");
+            writer.Line("global::System.Runtime.Intrinsics.Vector512<float> c = Spread(ref correction, repeat);");
+            if (fullBlocks > 0)
+            {
+                using (writer.Block($"for (int feature = 0; feature < {fullBlocks * plan.FeatureBlock * 4}; feature += {plan.FeatureBlock * 4})"))
+                {
+                    EmitQuadValuesBlock(writer, plan.FeatureBlock);
+                }
+            }
+
+            if (tailQuads > 0)
+            {
+                using (writer.Block(string.Empty))
+                {
+                    writer.Line($"const int feature = {fullBlocks * plan.FeatureBlock * 4};");
+                    EmitQuadValuesBlock(writer, tailQuads);
+                }
+            }
+        }
+    }
+
+    private static void EmitQuadValuesBlock(SourceWriter writer, int quads)
+    {
+        writer.Line($"ref float block = ref {Unsafe}.Add(ref acc, feature * TileRows);");
+        for (int f = 0; f < quads; f++)
+        {
+            writer.Line($"{V512}<float> a{f} = {V512}.LoadUnsafe(ref block, (global::System.UIntPtr){f * 16}) * c;");
+        }
+
+        writer.Line("ref float p = ref probabilities;");
+        writer.Line($"ref float value = ref {Unsafe}.Add(ref packedValue, feature);");
+        using (writer.Block("for (int j = 0; j < KeyTile; j++)"))
+        {
+            writer.Line($"{V512}<float> pj = Spread(ref p, repeat);");
+            for (int f = 0; f < quads; f++)
+            {
+                writer.Line($"a{f} = {V512}.MultiplyAddEstimate(Spread(ref {Unsafe}.Add(ref value, {f * 4}), spread), pj, a{f});");
+            }
+
+            writer.Line($"p = ref {Unsafe}.Add(ref p, TileRows);");
+            writer.Line($"value = ref {Unsafe}.Add(ref value, HeadDim);");
+        }
+
+        for (int f = 0; f < quads; f++)
+        {
+            writer.Line($"{V512}.StoreUnsafe(a{f}, ref block, (global::System.UIntPtr){f * 16});");
         }
     }
 

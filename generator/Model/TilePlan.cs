@@ -16,9 +16,10 @@ internal sealed class TilePlan
     private const int L1BudgetBytes = 48 * 1024;
     private const int L2BudgetBytes = 512 * 1024;
 
-    private TilePlan(string name, VectorTier tier, KernelSpec spec, int rowVectors, int keyBlock, int featureBlock)
+    private TilePlan(string name, VectorTier tier, KernelSpec spec, int rowVectors, int keyBlock, int featureBlock, bool featureQuads = false)
     {
         Name = name;
+        FeatureQuads = featureQuads;
         Tier = tier;
         RowVectors = rowVectors;
         KeyBlock = keyBlock;
@@ -41,7 +42,16 @@ internal sealed class TilePlan
     /// <summary>Name of the emitted kernel class (<c>{Name}Tier</c>).</summary>
     public string Name { get; }
 
+    /// <summary>The tier of the row vectors: which softmax, mask and layout helpers the driver uses.</summary>
     public VectorTier Tier { get; }
+
+    /// <summary>
+    /// Decode plan for AVX-512: a 4-row tile whose microkernels work on Vector512 registers holding four
+    /// consecutive features x the 4 rows (lane = feature quarter x row). One 512-bit multiply-add then covers four
+    /// features of every row, instead of one feature in a 128-bit register, so a decode step does a quarter of
+    /// the multiply-adds. Needs HeadDim % 4 == 0; scores and accumulators keep the Vector128 tile's layout.
+    /// </summary>
+    public bool FeatureQuads { get; }
 
     /// <summary>Vectors per query tile: each microkernel keeps RowVectors x block accumulators.</summary>
     public int RowVectors { get; }
@@ -75,13 +85,23 @@ internal sealed class TilePlan
     /// serve calls with few rows per key/value head, such as a decode step (queryLength x Heads/KvGroups rows):
     /// a wide tile would spend most of its lanes on padding.
     /// </summary>
-    public static IReadOnlyList<TilePlan> For(KernelSpec spec) => new[]
+    public static IReadOnlyList<TilePlan> For(KernelSpec spec)
     {
-        new TilePlan("Vector512", VectorTier.Vector512, spec, rowVectors: 2, keyBlock: 12, featureBlock: 12),
-        new TilePlan("Vector512Narrow", VectorTier.Vector512, spec, rowVectors: 1, keyBlock: 12, featureBlock: 12),
-        new TilePlan("Vector256", VectorTier.Vector256, spec, rowVectors: 2, keyBlock: 6, featureBlock: 6),
-        new TilePlan("Vector128", VectorTier.Vector128, spec, rowVectors: 2, keyBlock: 6, featureBlock: 6),
-        new TilePlan("Vector128Narrow", VectorTier.Vector128, spec, rowVectors: 1, keyBlock: 12, featureBlock: 12),
-        new TilePlan("Scalar", VectorTier.Scalar, spec, rowVectors: 2, keyBlock: 4, featureBlock: 4),
-    };
+        var plans = new List<TilePlan>
+        {
+            new("Vector512", VectorTier.Vector512, spec, rowVectors: 2, keyBlock: 12, featureBlock: 12),
+            new("Vector512Narrow", VectorTier.Vector512, spec, rowVectors: 1, keyBlock: 12, featureBlock: 12),
+            new("Vector256", VectorTier.Vector256, spec, rowVectors: 2, keyBlock: 6, featureBlock: 6),
+            new("Vector128", VectorTier.Vector128, spec, rowVectors: 2, keyBlock: 6, featureBlock: 6),
+            new("Vector128Narrow", VectorTier.Vector128, spec, rowVectors: 1, keyBlock: 12, featureBlock: 12),
+            new("Scalar", VectorTier.Scalar, spec, rowVectors: 2, keyBlock: 4, featureBlock: 4),
+        };
+        if (spec.HeadDim % 4 == 0)
+        {
+            // 12 keys (QK) or 12 feature quads (PV) x one 512-bit accumulator each, plus the operands: 15 of 32 zmm.
+            plans.Add(new("Vector512Quad", VectorTier.Vector128, spec, rowVectors: 1, keyBlock: 12, featureBlock: 12, featureQuads: true));
+        }
+
+        return plans;
+    }
 }

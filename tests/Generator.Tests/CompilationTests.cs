@@ -97,7 +97,7 @@ public sealed class CompilationTests
         // KeyTile: the header must describe the code below it.
         INamedTypeSymbol generatedKernel = GeneratedKernelOf(run, "App.Kernel");
         INamedTypeSymbol[] kernels = generatedKernel.GetTypeMembers().Where(t => t.Name.EndsWith("Tier", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(TierClasses, kernels.Select(k => k.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(TierClassesFor(headDim), kernels.Select(k => k.Name).Order(StringComparer.Ordinal));
         string[] tableRows = header.Split('\n')
             .SkipWhile(line => !line.StartsWith("//   kernel ", StringComparison.Ordinal))
             .Skip(1)
@@ -114,11 +114,11 @@ public sealed class CompilationTests
         }
     }
 
-    /// <summary>The kernel classes nested in AttentionGeneratedKernel, one per tile plan (generator/Model/TilePlan.cs).</summary>
-    private static readonly string[] TierClasses =
-    {
-        "ScalarTier", "Vector128NarrowTier", "Vector128Tier", "Vector256Tier", "Vector512NarrowTier", "Vector512Tier",
-    };
+    /// <summary>The kernel classes nested in AttentionGeneratedKernel, one per tile plan (generator/Model/TilePlan.cs):
+    /// the 4-row AVX-512 decode plan exists only when HeadDim is a multiple of 4.</summary>
+    private static string[] TierClassesFor(int headDim) => headDim % 4 == 0
+        ? new[] { "ScalarTier", "Vector128NarrowTier", "Vector128Tier", "Vector256Tier", "Vector512NarrowTier", "Vector512QuadTier", "Vector512Tier" }
+        : new[] { "ScalarTier", "Vector128NarrowTier", "Vector128Tier", "Vector256Tier", "Vector512NarrowTier", "Vector512Tier" };
 
     [Fact]
     public void GeneratedCodeAddsOnlyForwardAndOneReservedNestedClassToTheUserClass()
@@ -133,12 +133,12 @@ public sealed class CompilationTests
         INamedTypeSymbol generatedKernel = GeneratedKernelOf(run, "App.Kernel");
         Assert.Equal(Accessibility.Private, generatedKernel.DeclaredAccessibility);
         Assert.True(generatedKernel.IsStatic);
-        Assert.Equal(TierClasses, generatedKernel.GetTypeMembers().Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(TierClassesFor(64), generatedKernel.GetTypeMembers().Select(t => t.Name).Order(StringComparer.Ordinal));
         Assert.Equal(
             TilePlan.For(new KernelSpec("App", EquatableArray<ContainingType>.Empty, "Kernel", 64, 8, 2, true, 0, 0.125f, true))
                 .Select(plan => plan.Name + "Tier")
                 .Order(StringComparer.Ordinal),
-            TierClasses);
+            TierClassesFor(64));
     }
 
     [Fact]
