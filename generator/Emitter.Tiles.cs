@@ -41,9 +41,15 @@ public sealed partial class AttentionGenerator
             writer.Line();
             if (plan.FeatureQuads)
             {
-                EmitQuadScoresMicrokernel(writer, plan);
+                EmitQuadScoresMicrokernel(writer, plan, "ComputeScores", "HeadDim");
                 writer.Line();
-                EmitQuadValuesMicrokernel(writer, spec, plan);
+                EmitQuadScoresMicrokernel(writer, plan, "ComputeScoresFromCache", "KvGroups * HeadDim");
+                writer.Line();
+                EmitQuadHelpers(writer);
+                writer.Line();
+                EmitQuadValuesMicrokernel(writer, spec, plan, "AccumulateValues", "HeadDim");
+                writer.Line();
+                EmitQuadValuesMicrokernel(writer, spec, plan, "AccumulateValuesFromCache", "KvGroups * HeadDim");
             }
             else
             {
@@ -147,8 +153,26 @@ public sealed partial class AttentionGenerator
                 using (writer.Block("for (int groupIndex = 0; groupIndex < groupCount; groupIndex++)"))
                 {
                 writer.Line("int group = firstGroup + groupIndex;");
-                writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Key, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
-                writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Value, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
+                if (plan.FeatureQuads)
+                {
+                    writer.Line("// A whole key tile inside the sequence is read straight from the cache rows (the decode plan uses each key once,");
+                    writer.Line("// so a copy would only add a pass over memory); a partial last tile is packed and zero-padded.");
+                    writer.Line("bool direct = keys == KeyTile;");
+                    using (writer.Block("if (!direct)"))
+                    {
+                        writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Key, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
+                        writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Value, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
+                    }
+
+                    writer.Line("ref float cacheKey = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Key, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
+                    writer.Line("ref float cacheValue = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Value, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
+                }
+                else
+                {
+                    writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Key, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
+                    writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Value, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
+                }
+
                 writer.Line("// Start loading the next key tile's rows now; they arrive while this tile is computed.");
                 writer.Line("int nextKeys = global::System.Math.Min(KeyTile, keyEnd - keyTileStart - KeyTile);");
                 writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Key, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
@@ -170,14 +194,46 @@ public sealed partial class AttentionGenerator
 
                     writer.Line("// Interior tile: every row sees every key in it (last row's start to first row's end), so no element mask.");
                     writer.Line("bool interior = keys == KeyTile && keyTileStart >= global::System.Runtime.CompilerServices.Unsafe.Add(ref tileStart, TileRows - 1) && keyTileStart + KeyTile <= tileEnd;");
-                    writer.Line("ComputeScores(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
+                    if (plan.FeatureQuads)
+                    {
+                        using (writer.Block("if (direct)"))
+                        {
+                            writer.Line("ComputeScoresFromCache(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref cacheKey, ref scores);");
+                        }
+
+                        using (writer.Block("else"))
+                        {
+                            writer.Line("ComputeScores(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
+                        }
+                    }
+                    else
+                    {
+                        writer.Line("ComputeScores(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
+                    }
+
                     using (writer.Block("if (!interior)"))
                     {
                         writer.Line($"global::Attention.Kernels.TileMask.Apply{tier.Name}(ref scores, KeyTile, RowVectors, keyTileStart, ref tileStart, ref tileEnd);");
                     }
 
                     writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
-                    writer.Line("AccumulateValues(ref scores, ref packedValue, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
+                    if (plan.FeatureQuads)
+                    {
+                        using (writer.Block("if (direct)"))
+                        {
+                            writer.Line("AccumulateValuesFromCache(ref scores, ref cacheValue, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
+                        }
+
+                        using (writer.Block("else"))
+                        {
+                            writer.Line("AccumulateValues(ref scores, ref packedValue, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
+                        }
+                    }
+                    else
+                    {
+                        writer.Line("AccumulateValues(ref scores, ref packedValue, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
+                    }
+
                 }
                 }
             }
@@ -373,25 +429,26 @@ public sealed partial class AttentionGenerator
     /// of all rows are 16 consecutive floats), and per key one 4-float load spread to the quarters (vpermps) and
     /// one multiply-add. The four quarters are summed once per key at the end.
     /// </summary>
-    private static void EmitQuadScoresMicrokernel(SourceWriter writer, TilePlan plan)
+    private static void EmitQuadScoresMicrokernel(SourceWriter writer, TilePlan plan, string name, string keyStride)
     {
         writer.Line($"// scores[KeyTile][4] = packedKey . packedQuery, {plan.KeyBlock} keys per block, one Vector512 accumulator per key whose");
         writer.Line("// lane 4p + r sums feature d + p of row r over d = 0, 4, 8, ...; the quarters are added at the end.");
+        writer.Line($"// Key rows are {keyStride} floats apart.");
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (writer.Block("private static void ComputeScores(ref float packedQuery, ref float packedKey, ref float scores)"))
+        using (writer.Block($"private static void {name}(ref float packedQuery, ref float packedKey, ref float scores)"))
         {
             writer.Line($"{V512}<int> spread = {V512}.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);");
             using (writer.Block($"for (int keyBlock = 0; keyBlock < KeyTile; keyBlock += {plan.KeyBlock})"))
             {
                 writer.Line($"{V512}<float> {Join(plan.KeyBlock, k => $"s{k} = {V512}<float>.Zero")};");
                 writer.Line("ref float q = ref packedQuery;");
-                writer.Line($"ref float k = ref {Unsafe}.Add(ref packedKey, keyBlock * HeadDim);");
+                writer.Line($"ref float k = ref {Unsafe}.Add(ref packedKey, keyBlock * {keyStride});");
                 using (writer.Block("for (int d = 0; d < HeadDim; d += 4)"))
                 {
                     writer.Line($"{V512}<float> qd = {V512}.LoadUnsafe(ref q);");
                     for (int k = 0; k < plan.KeyBlock; k++)
                     {
-                        writer.Line($"s{k} = {V512}.MultiplyAddEstimate(Spread(ref {Unsafe}.Add(ref k, {k} * HeadDim), spread), qd, s{k});");
+                        writer.Line($"s{k} = {V512}.MultiplyAddEstimate(Spread(ref {Unsafe}.Add(ref k, {k} * {keyStride}), spread), qd, s{k});");
                     }
 
                     writer.Line($"q = ref {Unsafe}.Add(ref q, 16);");
@@ -406,7 +463,10 @@ public sealed partial class AttentionGenerator
             }
         }
 
-        writer.Line();
+    }
+
+    private static void EmitQuadHelpers(SourceWriter writer)
+    {
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
         writer.Line($"private static {V128}<float> SumQuarters({V512}<float> v)");
         writer.Line("{");
@@ -420,12 +480,13 @@ public sealed partial class AttentionGenerator
         writer.Line($"    => {V512}.Shuffle(global::System.Runtime.Intrinsics.Vector256.ToVector512Unsafe({V128}.ToVector256Unsafe({V128}.LoadUnsafe(ref source))), indices);");
     }
 
+
     /// <summary>
     /// Quad PV microkernel: acc, laid out [HeadDim][4 rows], is 16 consecutive floats per four features, which
     /// is exactly a Vector512 with lane 4p + r = feature d + p of row r. Per key: the 4 probabilities repeated to
     /// every quarter, and per four features one 4-float value load spread to the quarters and one multiply-add.
     /// </summary>
-    private static void EmitQuadValuesMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan)
+    private static void EmitQuadValuesMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan, string name, string valueStride)
     {
         int quads = spec.HeadDim / 4;
         int fullBlocks = quads / plan.FeatureBlock;
@@ -433,8 +494,9 @@ public sealed partial class AttentionGenerator
         writer.Line($"// acc[HeadDim][4] = acc * correction + packedValue^T . probabilities: {plan.FeatureBlock * 4} features per block,");
         writer.Line($"// one Vector512 accumulator per four features; {fullBlocks} full block(s){(tailQuads > 0 ? $" and a {tailQuads * 4}-feature block" : string.Empty)} cover HeadDim = {spec.HeadDim}.");
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (writer.Block("private static void AccumulateValues(ref float probabilities, ref float packedValue, ref float correction, ref float acc)"))
+        using (writer.Block($"private static void {name}(ref float probabilities, ref float packedValue, ref float correction, ref float acc)"))
         {
+            writer.Line($"// Value rows are {valueStride} floats apart.");
             writer.Line($"{V512}<int> spread = {V512}.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);");
             writer.Line($"{V512}<int> repeat = {V512}.Create(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);");
             writer.Line("global::System.Runtime.Intrinsics.Vector512<float> c = Spread(ref correction, repeat);");
@@ -442,7 +504,7 @@ public sealed partial class AttentionGenerator
             {
                 using (writer.Block($"for (int feature = 0; feature < {fullBlocks * plan.FeatureBlock * 4}; feature += {plan.FeatureBlock * 4})"))
                 {
-                    EmitQuadValuesBlock(writer, plan.FeatureBlock);
+                    EmitQuadValuesBlock(writer, plan.FeatureBlock, valueStride);
                 }
             }
 
@@ -451,13 +513,13 @@ public sealed partial class AttentionGenerator
                 using (writer.Block(string.Empty))
                 {
                     writer.Line($"const int feature = {fullBlocks * plan.FeatureBlock * 4};");
-                    EmitQuadValuesBlock(writer, tailQuads);
+                    EmitQuadValuesBlock(writer, tailQuads, valueStride);
                 }
             }
         }
     }
 
-    private static void EmitQuadValuesBlock(SourceWriter writer, int quads)
+    private static void EmitQuadValuesBlock(SourceWriter writer, int quads, string valueStride)
     {
         writer.Line($"ref float block = ref {Unsafe}.Add(ref acc, feature * TileRows);");
         for (int f = 0; f < quads; f++)
@@ -476,7 +538,7 @@ public sealed partial class AttentionGenerator
             }
 
             writer.Line($"p = ref {Unsafe}.Add(ref p, TileRows);");
-            writer.Line($"value = ref {Unsafe}.Add(ref value, HeadDim);");
+            writer.Line($"value = ref {Unsafe}.Add(ref value, {valueStride});");
         }
 
         for (int f = 0; f < quads; f++)

@@ -6,7 +6,8 @@ namespace Attention.Tests.Kernels;
 /// <summary>
 /// Every tensor of a call placed flush against an inaccessible page, at its end and at its start: a kernel
 /// that reads or writes one element outside a span crashes the run. Covers every configuration, with shapes
-/// whose last key tile, last query tile and head dimension are all partial.
+/// whose last key tile, last query tile and head dimension are all partial, and decode shapes whose key tiles are
+/// read straight from the cache up to its very last element.
 /// </summary>
 public sealed class BoundsTests
 {
@@ -24,7 +25,7 @@ public sealed class BoundsTests
         KernelCase kernel = KernelConfigurations.All.Single(k => k.Name == name);
         foreach (GuardedBuffer.Placement placement in new[] { GuardedBuffer.Placement.AtEnd, GuardedBuffer.Placement.AtStart })
         {
-            foreach ((int queryLength, int keyLength) in new[] { (1, 1), (7, 45), (45, 7), (33, 33) })
+            foreach ((int queryLength, int keyLength) in new[] { (1, 1), (7, 45), (45, 7), (33, 33), (1, 96), (3, 192) })
             {
                 float[] queryData = KernelVersusReferenceTests.Random(queryLength * kernel.Heads * kernel.HeadDim, 5);
                 float[] keyData = KernelVersusReferenceTests.Random(keyLength * kernel.KvGroups * kernel.HeadDim, 6);
