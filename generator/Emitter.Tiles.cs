@@ -152,89 +152,57 @@ public sealed partial class AttentionGenerator
                 writer.Line("int keys = global::System.Math.Min(KeyTile, keyLength - keyTileStart);");
                 using (writer.Block("for (int groupIndex = 0; groupIndex < groupCount; groupIndex++)"))
                 {
-                writer.Line("int group = firstGroup + groupIndex;");
-                if (plan.FeatureQuads)
-                {
-                    writer.Line("// A whole key tile inside the sequence is read straight from the cache rows (the decode plan uses each key once,");
-                    writer.Line("// so a copy would only add a pass over memory); a partial last tile is packed and zero-padded.");
-                    writer.Line("bool direct = keys == KeyTile;");
-                    using (writer.Block("if (!direct)"))
-                    {
-                        writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Key, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
-                        writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Value, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
-                    }
-
-                    writer.Line("ref float cacheKey = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Key, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
-                    writer.Line("ref float cacheValue = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Value, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
-                }
-                else
-                {
-                    writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Key, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
-                    writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Value, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
-                }
-
-                writer.Line("// Start loading the next key tile's rows now; they arrive while this tile is computed.");
-                writer.Line("int nextKeys = global::System.Math.Min(KeyTile, keyEnd - keyTileStart - KeyTile);");
-                writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Key, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
-                writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Value, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
-                using (writer.Block("for (int tile = groupIndex * tileCount; tile < (groupIndex + 1) * tileCount; tile++)"))
-                {
-                    writer.Line("ref int tileStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowStart, tile * TileRows);");
-                    writer.Line("ref int tileEnd = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowEnd, tile * TileRows);");
-                    if (spec.HasMask)
-                    {
-                        writer.Line("// Skip a key tile no row of this query tile can see (first row's start, last row's end).");
-                        using (writer.Block("if (keyTileStart >= global::System.Runtime.CompilerServices.Unsafe.Add(ref tileEnd, TileRows - 1) || keyTileStart + KeyTile <= tileStart)"))
-                        {
-                            writer.Line("continue;");
-                        }
-
-                        writer.Line();
-                    }
-
-                    writer.Line("// Interior tile: every row sees every key in it (last row's start to first row's end), so no element mask.");
-                    writer.Line("bool interior = keys == KeyTile && keyTileStart >= global::System.Runtime.CompilerServices.Unsafe.Add(ref tileStart, TileRows - 1) && keyTileStart + KeyTile <= tileEnd;");
+                    writer.Line("int group = firstGroup + groupIndex;");
                     if (plan.FeatureQuads)
                     {
-                        using (writer.Block("if (direct)"))
+                        writer.Line("// A whole key tile inside the sequence is read straight from the cache rows (the decode plan uses each key once,");
+                        writer.Line("// so a copy would only add a pass over memory); a partial last tile is packed and zero-padded.");
+                        writer.Line("bool direct = keys == KeyTile;");
+                        using (writer.Block("if (!direct)"))
                         {
-                            writer.Line("ComputeScoresFromCache(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref cacheKey, ref scores);");
+                            EmitPackRows(writer);
                         }
 
-                        using (writer.Block("else"))
-                        {
-                            writer.Line("ComputeScores(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
-                        }
+                        writer.Line("ref float cacheKey = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Key, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
+                        writer.Line("ref float cacheValue = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Value, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
                     }
                     else
                     {
-                        writer.Line("ComputeScores(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
+                        EmitPackRows(writer);
                     }
 
-                    using (writer.Block("if (!interior)"))
+                    writer.Line("// Start loading the next key tile's rows now; they arrive while this tile is computed.");
+                    writer.Line("int nextKeys = global::System.Math.Min(KeyTile, keyEnd - keyTileStart - KeyTile);");
+                    writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Key, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
+                    writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Value, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
+                    using (writer.Block("for (int tile = groupIndex * tileCount; tile < (groupIndex + 1) * tileCount; tile++)"))
                     {
-                        writer.Line($"global::Attention.Kernels.TileMask.Apply{tier.Name}(ref scores, KeyTile, RowVectors, keyTileStart, ref tileStart, ref tileEnd);");
-                    }
-
-                    writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
-                    if (plan.FeatureQuads)
-                    {
-                        using (writer.Block("if (direct)"))
+                        writer.Line("ref int tileStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowStart, tile * TileRows);");
+                        writer.Line("ref int tileEnd = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowEnd, tile * TileRows);");
+                        if (spec.HasMask)
                         {
-                            writer.Line("AccumulateValuesFromCache(ref scores, ref cacheValue, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
+                            writer.Line("// Skip a key tile no row of this query tile can see (first row's start, last row's end).");
+                            using (writer.Block("if (keyTileStart >= global::System.Runtime.CompilerServices.Unsafe.Add(ref tileEnd, TileRows - 1) || keyTileStart + KeyTile <= tileStart)"))
+                            {
+                                writer.Line("continue;");
+                            }
+
+                            writer.Line();
                         }
 
-                        using (writer.Block("else"))
+                        writer.Line("// Interior tile: every row sees every key in it (last row's start to first row's end), so no element mask.");
+                        writer.Line("bool interior = keys == KeyTile && keyTileStart >= global::System.Runtime.CompilerServices.Unsafe.Add(ref tileStart, TileRows - 1) && keyTileStart + KeyTile <= tileEnd;");
+                        EmitMicrokernelCall(writer, plan, "ComputeScores", "cacheKey", "packedKey",
+                            keys => $"ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref {keys}, ref scores");
+                        using (writer.Block("if (!interior)"))
                         {
-                            writer.Line("AccumulateValues(ref scores, ref packedValue, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
+                            writer.Line($"global::Attention.Kernels.TileMask.Apply{tier.Name}(ref scores, KeyTile, RowVectors, keyTileStart, ref tileStart, ref tileEnd);");
                         }
-                    }
-                    else
-                    {
-                        writer.Line("AccumulateValues(ref scores, ref packedValue, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows));");
-                    }
 
-                }
+                        writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
+                        EmitMicrokernelCall(writer, plan, "AccumulateValues", "cacheValue", "packedValue",
+                            values => $"ref scores, ref {values}, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows)");
+                    }
                 }
             }
 
@@ -544,6 +512,35 @@ public sealed partial class AttentionGenerator
         for (int f = 0; f < quads; f++)
         {
             writer.Line($"{V512}.StoreUnsafe(a{f}, ref block, (global::System.UIntPtr){f * 16});");
+        }
+    }
+
+    private static void EmitPackRows(SourceWriter writer)
+    {
+        writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Key, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
+        writer.Line("global::Attention.Kernels.Packing.PackRows(ref arguments.Value, keyTileStart, keys, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
+    }
+
+    /// <summary>
+    /// A microkernel call on the packed tile; for the decode plan, the variant reading the cache rows when the
+    /// tile is whole (<c>direct</c>) and the packed one otherwise.
+    /// </summary>
+    private static void EmitMicrokernelCall(SourceWriter writer, TilePlan plan, string name, string cacheSource, string packedSource, Func<string, string> arguments)
+    {
+        if (!plan.FeatureQuads)
+        {
+            writer.Line($"{name}({arguments(packedSource)});");
+            return;
+        }
+
+        using (writer.Block("if (direct)"))
+        {
+            writer.Line($"{name}FromCache({arguments(cacheSource)});");
+        }
+
+        using (writer.Block("else"))
+        {
+            writer.Line($"{name}({arguments(packedSource)});");
         }
     }
 
