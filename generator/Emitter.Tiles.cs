@@ -71,10 +71,11 @@ public sealed partial class AttentionGenerator
             writer.Line("int tilesPerItem = arguments.TilesPerItem;");
             writer.Line("int keySplits = arguments.KeySplits;");
             writer.Line("int rowsPerGroup = queryLength * HeadsPerGroup;");
-            writer.Line("int tilesPerGroup = global::Attention.Kernels.WorkPartition.DivideRoundingUp(rowsPerGroup, TileRows);");
-            writer.Line("int itemsPerGroup = global::Attention.Kernels.WorkPartition.DivideRoundingUp(tilesPerGroup, tilesPerItem);");
+            writer.Line("// How the call was cut (WorkPartition.Plan): item numbers are decoded with the same counts that produced them.");
+            writer.Line("int tilesPerGroup = arguments.TilesPerGroup;");
+            writer.Line("int itemsPerGroup = arguments.ItemsPerGroup;");
             writer.Line("int groupsPerItem = arguments.GroupsPerItem;");
-            writer.Line("int groupBlocks = global::Attention.Kernels.WorkPartition.DivideRoundingUp(KvGroups, groupsPerItem);");
+            writer.Line("int groupBlocks = arguments.GroupBlocks;");
             writer.Line("// Item number = ((block * groupBlocks) + groupBlock) * keySplits + split. An item holds several key/value heads only");
             writer.Line("// when each has a single query tile (decode): it then walks whole token rows of the cache, page by page.");
             writer.Line("int split = workItem % keySplits;");

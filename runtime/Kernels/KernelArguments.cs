@@ -15,7 +15,7 @@ public readonly unsafe struct KernelArguments
     private readonly float* _partials;
 
     internal KernelArguments(float* query, float* key, float* value, float* output, float* partials, int queryLength, int keyLength,
-        int tilesPerItem, int groupsPerItem, int keySplits, int keysPerSplit)
+        in WorkPartition.Cut cut)
     {
         _query = query;
         _key = key;
@@ -24,10 +24,13 @@ public readonly unsafe struct KernelArguments
         _partials = partials;
         QueryLength = queryLength;
         KeyLength = keyLength;
-        TilesPerItem = tilesPerItem;
-        GroupsPerItem = groupsPerItem;
-        KeySplits = keySplits;
-        KeysPerSplit = keysPerSplit;
+        TilesPerGroup = cut.TilesPerGroup;
+        TilesPerItem = cut.TilesPerItem;
+        GroupsPerItem = cut.GroupsPerItem;
+        ItemsPerGroup = cut.ItemsPerGroup;
+        GroupBlocks = cut.GroupBlocks;
+        KeySplits = cut.KeySplits;
+        KeysPerSplit = cut.KeysPerSplit;
     }
 
     /// <summary>First element of the query tensor.</summary>
@@ -54,8 +57,17 @@ public readonly unsafe struct KernelArguments
     /// <summary>Key tokens (M).</summary>
     public int KeyLength { get; }
 
+    /// <summary>Query tiles per key/value head (see <see cref="WorkPartition.Cut"/>).</summary>
+    public int TilesPerGroup { get; }
+
     /// <summary>Query tiles one work item covers.</summary>
     public int TilesPerItem { get; }
+
+    /// <summary>Query-tile blocks per key/value head.</summary>
+    public int ItemsPerGroup { get; }
+
+    /// <summary>Runs of <see cref="GroupsPerItem"/> key/value heads.</summary>
+    public int GroupBlocks { get; }
 
     /// <summary>Key/value heads one work item covers (more than 1 only when each has a single query tile).</summary>
     public int GroupsPerItem { get; }

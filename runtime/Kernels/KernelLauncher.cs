@@ -32,7 +32,7 @@ public static unsafe class KernelLauncher
 
         fixed (float* q = query, k = key, v = value, o = output, p = partials)
         {
-            var arguments = new KernelArguments(q, k, v, o, p, queryLength, keyLength, cut.TilesPerItem, cut.GroupsPerItem, cut.KeySplits, cut.KeysPerSplit);
+            var arguments = new KernelArguments(q, k, v, o, p, queryLength, keyLength, in cut);
             int helpers = Math.Min(threads, cut.ItemCount) - 1;
             if (helpers <= 0 || !WorkerPool.Shared.TryRun(kernel, arguments, cut.ItemCount, plan.ScratchFloats, helpers))
             {

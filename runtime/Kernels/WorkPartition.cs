@@ -18,14 +18,17 @@ public static class WorkPartition
     private const int MinTilesPerSplit = 8;
 
     /// <summary>The cut of one call.</summary>
+    /// <param name="TilesPerGroup">Query tiles per key/value head.</param>
     /// <param name="TilesPerItem">Query tiles per item.</param>
     /// <param name="GroupsPerItem">Key/value heads per item.</param>
     /// <param name="ItemsPerGroup">Query-tile blocks per key/value head.</param>
+    /// <param name="GroupBlocks">Runs of GroupsPerItem key/value heads: ceil(KvGroups / GroupsPerItem).</param>
     /// <param name="KeySplits">Parts of the key range (1 = not split).</param>
     /// <param name="KeysPerSplit">Keys per part, a multiple of the key tile.</param>
-    /// <param name="ItemCount">All items: ItemsPerGroup x ceil(KvGroups / GroupsPerItem) x KeySplits.</param>
+    /// <param name="ItemCount">All items: ItemsPerGroup x GroupBlocks x KeySplits.</param>
     /// <param name="PartialFloats">Floats of partial results when split.</param>
-    public readonly record struct Cut(int TilesPerItem, int GroupsPerItem, int ItemsPerGroup, int KeySplits, int KeysPerSplit, int ItemCount, int PartialFloats);
+    public readonly record struct Cut(int TilesPerGroup, int TilesPerItem, int GroupsPerItem, int ItemsPerGroup, int GroupBlocks, int KeySplits, int KeysPerSplit,
+        int ItemCount, int PartialFloats);
 
     /// <summary>Cuts a call with <paramref name="queryLength"/> &gt; 0 for <paramref name="threads"/> threads.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -44,7 +47,8 @@ public static class WorkPartition
         // it reads whole token rows of the cache (all heads of a token are adjacent, usually one 4 KB page) instead
         // of one head's 512 bytes from every page; the key range is then split for the threads.
         int groupsPerItem = tilesPerGroup == 1 && splittable ? Math.Min(plan.KvGroups, plan.MaxTilesPerItem) : 1;
-        int items = itemsPerGroup * DivideRoundingUp(plan.KvGroups, groupsPerItem);
+        int groupBlocks = DivideRoundingUp(plan.KvGroups, groupsPerItem);
+        int items = itemsPerGroup * groupBlocks;
 
         // Too few items for the threads: cut the key range too, as long as each part keeps enough key tiles.
         int keySplits = 1;
@@ -65,7 +69,7 @@ public static class WorkPartition
             partialFloats = 0;
         }
 
-        return new Cut(tilesPerItem, groupsPerItem, itemsPerGroup, keySplits, keysPerSplit, items * keySplits, (int)partialFloats);
+        return new Cut(tilesPerGroup, tilesPerItem, groupsPerItem, itemsPerGroup, groupBlocks, keySplits, keysPerSplit, items * keySplits, (int)partialFloats);
     }
 
     /// <summary><c>ceil(a / b)</c> for positive values.</summary>
