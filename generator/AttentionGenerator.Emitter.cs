@@ -27,12 +27,13 @@ public sealed partial class AttentionGenerator
 
         using (writer.Block($"static partial class {Identifier(spec.ClassName)}"))
         {
-            EmitEntryPoint(writer, spec, plans);
-            writer.Line();
+            EmitEntryPoints(writer, spec);
             // The kernel lives in one nested class so it adds a single name (reserved) to the user's class.
             using (writer.Block("private static class AttentionGeneratedKernel"))
             {
                 EmitConstants(writer, spec);
+                writer.Line();
+                EmitDispatch(writer, spec);
                 foreach (TilePlan plan in plans)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -86,10 +87,53 @@ public sealed partial class AttentionGenerator
         writer.Line();
     }
 
-    private static void EmitEntryPoint(SourceWriter writer, KernelSpec spec, TilePlan[] plans)
+    private const string ReadOnlyFloats = "global::System.ReadOnlySpan<float>";
+    private const string ReadOnlyInts = "global::System.ReadOnlySpan<int>";
+    private const string ReadOnlyBools = "global::System.ReadOnlySpan<bool>";
+    private const string Tensors = "global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output";
+    private const string Validate = "global::Attention.Kernels.ForwardArguments.Validate(query, key, value, output, queryLength, keyLength, AttentionGeneratedKernel.Heads, AttentionGeneratedKernel.KvGroups, AttentionGeneratedKernel.HeadDim);";
+    private const string Optimized = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
+    /// <summary>
+    /// The public <c>Forward</c> overloads: one sequence (plain, with a boolean mask, an additive bias or both; with
+    /// global positions for Longformer kernels) and the two batch layouts. Each validates everything before any work
+    /// and hands over to the kernel's dispatch, which picks the tier.
+    /// </summary>
+    private static void EmitEntryPoints(SourceWriter writer, KernelSpec spec)
+    {
+        EmitSingleSequence(writer, spec, string.Empty, string.Empty, "default, default, default", null,
+            "Scaled dot-product attention for one sequence.");
+        if (spec.Pattern.GlobalTokens)
+        {
+            EmitSingleSequence(writer, spec, $", {ReadOnlyInts} globalPositions",
+                "global::Attention.Kernels.ForwardArguments.ValidateGlobalPositions(globalPositions, keyLength);", "globalPositions, default, default",
+                "/// <param name=\"globalPositions\">Global positions (Longformer): sorted, distinct, each in [0, keyLength). A global key is seen by every query and a query at a global position sees every key (causal still applies).</param>",
+                "Scaled dot-product attention for one sequence with global tokens.");
+        }
+
+        EmitSingleSequence(writer, spec, $", {ReadOnlyBools} mask",
+            "global::Attention.Kernels.ForwardArguments.ValidateMask(mask, queryLength, keyLength);", "default, mask, default", MaskDoc,
+            "Scaled dot-product attention for one sequence with a boolean mask.");
+        EmitSingleSequence(writer, spec, $", {ReadOnlyFloats} bias",
+            "global::Attention.Kernels.ForwardArguments.ValidateBias(bias, queryLength, keyLength, AttentionGeneratedKernel.Heads);", "default, default, bias", BiasDoc,
+            "Scaled dot-product attention for one sequence with an additive bias.");
+        EmitSingleSequence(writer, spec, $", {ReadOnlyBools} mask, {ReadOnlyFloats} bias",
+            "global::Attention.Kernels.ForwardArguments.ValidateMask(mask, queryLength, keyLength); global::Attention.Kernels.ForwardArguments.ValidateBias(bias, queryLength, keyLength, AttentionGeneratedKernel.Heads);",
+            "default, mask, bias", MaskDoc + "\n" + BiasDoc,
+            "Scaled dot-product attention for one sequence with a boolean mask and an additive bias.");
+        if (!spec.Pattern.GlobalTokens)
+        {
+            EmitBatchEntryPoints(writer, spec);
+        }
+    }
+
+    private const string MaskDoc = "/// <param name=\"mask\"><c>[queryLength][keyLength]</c>, shared by every head: key j takes part in query i's softmax only where <c>mask[i * keyLength + j]</c> is true (and the compile-time pattern shows it). Tiles where it is all false are skipped.</param>";
+    private const string BiasDoc = "/// <param name=\"bias\"><c>[queryLength][keyLength]</c> (shared by every head) or <c>[Heads][queryLength][keyLength]</c>: added to the scaled score of every visible pair before the softmax. Finite values or negative infinity.</param>";
+
+    private static void EmitSingleSequence(SourceWriter writer, KernelSpec spec, string extraParameters, string extraValidation, string runtimeInputs, string? extraDocs, string summary)
     {
         writer.Line("/// <summary>");
-        writer.Line($"/// Scaled dot-product attention for HeadDim = {spec.HeadDim}, Heads = {spec.Heads}, KvGroups = {spec.KvGroups}, {XmlEscape(DescribeMask(spec))}, scale {Float(spec.Scale)}.");
+        writer.Line($"/// {summary} HeadDim = {spec.HeadDim}, Heads = {spec.Heads}, KvGroups = {spec.KvGroups}, {XmlEscape(DescribeMask(spec))}, scale {Float(spec.Scale)}.");
         writer.Line("/// </summary>");
         writer.Line($"/// <param name=\"query\">Queries, <c>[queryLength][{spec.Heads}][{spec.HeadDim}]</c>.</param>");
         writer.Line($"/// <param name=\"key\">Keys, <c>[keyLength][{spec.KvGroups}][{spec.HeadDim}]</c>.</param>");
@@ -97,50 +141,156 @@ public sealed partial class AttentionGenerator
         writer.Line($"/// <param name=\"output\">Receives the result, <c>[queryLength][{spec.Heads}][{spec.HeadDim}]</c>; must not overlap the inputs.</param>");
         writer.Line("/// <param name=\"queryLength\">Query tokens N; query i sits at position keyLength - N + i. 0 is a no-op.</param>");
         writer.Line("/// <param name=\"keyLength\">Key tokens M.</param>");
-        writer.Line("/// <remarks>Rows that see no key are zeros. Inputs are not checked for NaN or infinity. Thread-safe; see <see cref=\"global::Attention.AttentionThreading\"/> for core use.</remarks>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not match its layout, or output overlaps an input.</exception>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length is negative.</exception>");
-        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (writer.Block("public static void Forward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output, int queryLength, int keyLength)"))
+        if (extraDocs is not null)
         {
-            writer.Line("global::Attention.Kernels.ForwardArguments.Validate(query, key, value, output, queryLength, keyLength, AttentionGeneratedKernel.Heads, AttentionGeneratedKernel.KvGroups, AttentionGeneratedKernel.HeadDim);");
+            foreach (string line in extraDocs.Split('\n'))
+            {
+                writer.Line(line);
+            }
+        }
+
+        writer.Line("/// <remarks>Rows that see no key are zeros. Inputs are not checked for NaN or infinity. Thread-safe; see <see cref=\"global::Attention.AttentionThreading\"/> for core use.</remarks>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not match its layout, an argument is out of range, or output overlaps an input.</exception>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length is negative.</exception>");
+        writer.Line(Optimized);
+        using (writer.Block($"public static void Forward({Tensors}, int queryLength, int keyLength{extraParameters})"))
+        {
+            writer.Line(Validate);
+            if (extraValidation.Length > 0)
+            {
+                writer.Line(extraValidation);
+            }
+
             using (writer.Block("if (queryLength == 0)"))
             {
                 writer.Line("return;");
             }
 
-            writer.Line();
-            writer.Line("// The widest tier this machine runs (the JIT keeps only that branch). Few rows per key/value head, as in a");
-            writer.Line("// decode step, take a narrow tile instead, so lanes are not spent on padding rows.");
-            writer.Line("int rowsPerGroup = queryLength * AttentionGeneratedKernel.HeadsPerGroup;");
-            using (writer.Block("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)"))
+            writer.Line($"AttentionGeneratedKernel.Dispatch(query, key, value, output, queryLength, keyLength, {runtimeInputs});");
+        }
+
+        writer.Line();
+    }
+
+    private static void EmitBatchEntryPoints(SourceWriter writer, KernelSpec spec)
+    {
+        writer.Line("/// <summary>");
+        writer.Line($"/// Attention over a padded batch: sequence b's queries are rows [0, queryLengths[b]) of query[b], its keys and values rows [0, keyLengths[b]) of key[b] and value[b];");
+        writer.Line("/// each sequence is attended on its own (bottom-right alignment with its own lengths). Padded keys are never read and padded query rows of output are zeros.");
+        writer.Line("/// Work from every sequence is spread over the cores together, longest sequence first.");
+        writer.Line("/// </summary>");
+        writer.Line($"/// <param name=\"query\">Queries, <c>[batch][maxQueryLength][{spec.Heads}][{spec.HeadDim}]</c>.</param>");
+        writer.Line($"/// <param name=\"key\">Keys, <c>[batch][maxKeyLength][{spec.KvGroups}][{spec.HeadDim}]</c>.</param>");
+        writer.Line($"/// <param name=\"value\">Values, <c>[batch][maxKeyLength][{spec.KvGroups}][{spec.HeadDim}]</c>.</param>");
+        writer.Line($"/// <param name=\"output\">Receives the result, <c>[batch][maxQueryLength][{spec.Heads}][{spec.HeadDim}]</c>; every element is written.</param>");
+        writer.Line("/// <param name=\"batch\">Sequences, 0 or more.</param>");
+        writer.Line("/// <param name=\"maxQueryLength\">Query rows stored per sequence.</param>");
+        writer.Line("/// <param name=\"maxKeyLength\">Key and value rows stored per sequence.</param>");
+        writer.Line("/// <param name=\"queryLengths\">Valid query tokens of each sequence, 0 to maxQueryLength.</param>");
+        writer.Line("/// <param name=\"keyLengths\">Valid key tokens of each sequence, 0 to maxKeyLength.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A count, length or span size is wrong, or output overlaps an input.</exception>");
+        writer.Line(Optimized);
+        using (writer.Block($"public static void Forward({Tensors}, int batch, int maxQueryLength, int maxKeyLength, {ReadOnlyInts} queryLengths, {ReadOnlyInts} keyLengths)"))
+        {
+            writer.Line("global::Attention.Kernels.BatchArguments.ValidatePadded(query, key, value, output, batch, maxQueryLength, maxKeyLength, queryLengths, keyLengths, AttentionGeneratedKernel.Heads, AttentionGeneratedKernel.KvGroups, AttentionGeneratedKernel.HeadDim);");
+            writer.Line("AttentionGeneratedKernel.DispatchPadded(query, key, value, output, maxQueryLength, maxKeyLength, queryLengths, keyLengths);");
+        }
+
+        writer.Line();
+        writer.Line("/// <summary>");
+        writer.Line("/// Attention over a packed variable-length batch (as FlashAttention's varlen API): sequence b is query tokens");
+        writer.Line("/// [queryOffsets[b], queryOffsets[b + 1]) and key/value tokens [keyOffsets[b], keyOffsets[b + 1]) of the packed tensors, attended on its own");
+        writer.Line("/// (bottom-right alignment with its own lengths). No padding is stored or computed; work from every sequence is spread over the cores together.");
+        writer.Line("/// </summary>");
+        writer.Line($"/// <param name=\"query\">Queries, <c>[queryOffsets[batch]][{spec.Heads}][{spec.HeadDim}]</c>.</param>");
+        writer.Line($"/// <param name=\"key\">Keys, <c>[keyOffsets[batch]][{spec.KvGroups}][{spec.HeadDim}]</c>.</param>");
+        writer.Line($"/// <param name=\"value\">Values, <c>[keyOffsets[batch]][{spec.KvGroups}][{spec.HeadDim}]</c>.</param>");
+        writer.Line($"/// <param name=\"output\">Receives the result, <c>[queryOffsets[batch]][{spec.Heads}][{spec.HeadDim}]</c>.</param>");
+        writer.Line("/// <param name=\"queryOffsets\">batch + 1 cumulative query offsets: starts at 0, never decreases, ends at the query token count.</param>");
+        writer.Line("/// <param name=\"keyOffsets\">batch + 1 cumulative key offsets: starts at 0, never decreases, ends at the key token count.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">The offsets are malformed or disagree with the tensors, or output overlaps an input.</exception>");
+        writer.Line(Optimized);
+        using (writer.Block($"public static void Forward({Tensors}, {ReadOnlyInts} queryOffsets, {ReadOnlyInts} keyOffsets)"))
+        {
+            writer.Line("global::Attention.Kernels.BatchArguments.ValidatePacked(query, key, value, output, queryOffsets, keyOffsets, AttentionGeneratedKernel.Heads, AttentionGeneratedKernel.KvGroups, AttentionGeneratedKernel.HeadDim);");
+            writer.Line("AttentionGeneratedKernel.DispatchPacked(query, key, value, output, queryOffsets, keyOffsets);");
+        }
+
+        writer.Line();
+    }
+
+    /// <summary>
+    /// The kernel's dispatch: the widest tier this machine runs (the JIT keeps only that branch); few rows per key/value
+    /// head, as in a decode step, take a narrow tile so lanes are not spent on padding rows.
+    /// </summary>
+    private static void EmitDispatch(SourceWriter writer, KernelSpec spec)
+    {
+        writer.Line(Optimized);
+        using (writer.Block($"public static void Dispatch({Tensors}, int queryLength, int keyLength, {ReadOnlyInts} globalPositions, {ReadOnlyBools} mask, {ReadOnlyFloats} bias)"))
+        {
+            EmitTierChoice(writer, spec, "queryLength", plan => $"global::Attention.Kernels.KernelLauncher.Run(query, key, value, output, queryLength, keyLength, in {plan}Tier.Plan, {plan}Tier.WorkItem, globalPositions, mask, bias);");
+        }
+
+        if (spec.Pattern.GlobalTokens)
+        {
+            return;
+        }
+
+        writer.Line();
+        writer.Line(Optimized);
+        using (writer.Block($"public static void DispatchPadded({Tensors}, int maxQueryLength, int maxKeyLength, {ReadOnlyInts} queryLengths, {ReadOnlyInts} keyLengths)"))
+        {
+            writer.Line("int queryLength = 0;");
+            using (writer.Block("foreach (int length in queryLengths)"))
             {
-                writer.Line($"if (rowsPerGroup <= AttentionGeneratedKernel.Vector128NarrowTier.TileRows) {Launch(spec.HeadDim % 4 == 0 ? "Vector512Quad" : "Vector128Narrow")}");
-                writer.Line($"else if (rowsPerGroup <= AttentionGeneratedKernel.Vector512NarrowTier.TileRows) {Launch("Vector512Narrow")}");
-                writer.Line($"else {Launch("Vector512")}");
+                writer.Line("queryLength = global::System.Math.Max(queryLength, length);");
             }
 
-            using (writer.Block("else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)"))
+            EmitTierChoice(writer, spec, "queryLength", plan => $"global::Attention.Kernels.KernelLauncher.RunPadded(query, key, value, output, maxQueryLength, maxKeyLength, queryLengths, keyLengths, in {plan}Tier.Plan, {plan}Tier.WorkItem);");
+        }
+
+        writer.Line();
+        writer.Line(Optimized);
+        using (writer.Block($"public static void DispatchPacked({Tensors}, {ReadOnlyInts} queryOffsets, {ReadOnlyInts} keyOffsets)"))
+        {
+            writer.Line("int queryLength = 0;");
+            using (writer.Block("for (int b = 0; b + 1 < queryOffsets.Length; b++)"))
             {
-                writer.Line($"if (rowsPerGroup <= AttentionGeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
-                writer.Line($"else {Launch("Vector256")}");
+                writer.Line("queryLength = global::System.Math.Max(queryLength, queryOffsets[b + 1] - queryOffsets[b]);");
             }
 
-            using (writer.Block("else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)"))
-            {
-                writer.Line($"if (rowsPerGroup <= AttentionGeneratedKernel.Vector128NarrowTier.TileRows) {Launch("Vector128Narrow")}");
-                writer.Line($"else {Launch("Vector128")}");
-            }
-
-            using (writer.Block("else"))
-            {
-                writer.Line(Launch("Scalar"));
-            }
+            EmitTierChoice(writer, spec, "queryLength", plan => $"global::Attention.Kernels.KernelLauncher.RunPacked(query, key, value, output, queryOffsets, keyOffsets, in {plan}Tier.Plan, {plan}Tier.WorkItem);");
         }
     }
 
-    private static string Launch(string plan)
-        => $"global::Attention.Kernels.KernelLauncher.Run(query, key, value, output, queryLength, keyLength, in AttentionGeneratedKernel.{plan}Tier.Plan, AttentionGeneratedKernel.{plan}Tier.WorkItem);";
+    /// <summary>The tier decision on the rows one key/value head has (the longest sequence's, for a batch).</summary>
+    private static void EmitTierChoice(SourceWriter writer, KernelSpec spec, string queryLength, Func<string, string> launch)
+    {
+        writer.Line($"int rowsPerGroup = {queryLength} * HeadsPerGroup;");
+        using (writer.Block("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)"))
+        {
+            writer.Line($"if (rowsPerGroup <= Vector128NarrowTier.TileRows) {launch(spec.HeadDim % 4 == 0 ? "Vector512Quad" : "Vector128Narrow")}");
+            writer.Line($"else if (rowsPerGroup <= Vector512NarrowTier.TileRows) {launch("Vector512Narrow")}");
+            writer.Line($"else {launch("Vector512")}");
+        }
+
+        using (writer.Block("else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)"))
+        {
+            writer.Line($"if (rowsPerGroup <= Vector128NarrowTier.TileRows) {launch("Vector128Narrow")}");
+            writer.Line($"else {launch("Vector256")}");
+        }
+
+        using (writer.Block("else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)"))
+        {
+            writer.Line($"if (rowsPerGroup <= Vector128NarrowTier.TileRows) {launch("Vector128Narrow")}");
+            writer.Line($"else {launch("Vector128")}");
+        }
+
+        using (writer.Block("else"))
+        {
+            writer.Line(launch("Scalar"));
+        }
+    }
 
     private static void EmitConstants(SourceWriter writer, KernelSpec spec)
     {
@@ -150,6 +300,16 @@ public sealed partial class AttentionGenerator
         writer.Line($"public const int HeadsPerGroup = {spec.HeadsPerGroup};");
         writer.Line($"public const bool Causal = {(spec.Causal ? "true" : "false")};");
         writer.Line($"public const int Window = {spec.Window};");
+        writer.Line();
+        writer.Line();
+        writer.Line("// The compile-time pattern as the runtime's kernels read it (TilePattern).");
+        var p = spec.Pattern;
+        writer.Line("public static readonly global::Attention.AttentionPattern Pattern = new()");
+        writer.Line("{");
+        writer.Line($"    Causal = {(spec.Causal ? "true" : "false")}, Window = {spec.Window}, WindowLeft = {p.WindowLeft}, WindowRight = {p.WindowRight}, Chunk = {p.Chunk},");
+        writer.Line($"    GlobalTokens = {(p.GlobalTokens ? "true" : "false")}, BlockSize = {p.BlockSize}, RandomBlocks = {p.RandomBlocks}, Seed = {p.Seed},");
+        writer.Line($"    Stride = {p.Stride}, FixedBlock = {p.FixedBlock}, FixedSummary = {p.FixedSummary},");
+        writer.Line("};");
         writer.Line();
         writer.Line("// Softmax scale times log2(e): folded into the packed queries so scores come out in the log2 domain");
         writer.Line("// and the softmax needs only 2^x.");
@@ -161,17 +321,46 @@ public sealed partial class AttentionGenerator
 
     private static string DescribeMask(KernelSpec spec)
     {
-        if (spec.Causal && spec.Window > 0)
+        var parts = new List<string>();
+        PatternSpec p = spec.Pattern;
+        parts.Add(spec.Causal ? "causal (keys j <= p)" : "bidirectional");
+        if (spec.Window > 0)
         {
-            return $"causal, sliding window {spec.Window} (keys p - {spec.Window - 1} .. p)";
+            parts.Add(spec.Causal ? $"sliding window {spec.Window} (keys p - {spec.Window - 1} .. p)" : $"sliding window {spec.Window} (keys |p - j| < {spec.Window})");
         }
 
-        if (spec.Causal)
+        if (p.WindowLeft >= 0 || p.WindowRight >= 0)
         {
-            return "causal (keys j <= p)";
+            parts.Add($"window keys p - {(p.WindowLeft >= 0 ? Format(p.WindowLeft) : "inf")} .. p + {(p.WindowRight >= 0 ? Format(p.WindowRight) : spec.Causal ? "0" : "inf")}");
         }
 
-        return spec.Window > 0 ? $"bidirectional, sliding window {spec.Window} (keys |p - j| < {spec.Window})" : "none (bidirectional, all keys)";
+        if (p.Chunk > 0)
+        {
+            parts.Add($"chunks of {p.Chunk} (floor(j / {p.Chunk}) == floor(p / {p.Chunk}))");
+        }
+
+        if (p.GlobalTokens)
+        {
+            parts.Add("global tokens given at run time (Longformer)");
+        }
+
+        if (p.BlockSize > 0)
+        {
+            parts.Add($"BigBird blocks of {p.BlockSize}: 3-block window, first and last block global, {p.RandomBlocks} random block(s) per query block (seed {p.Seed})");
+        }
+
+        if (p.Stride > 0)
+        {
+            parts.Add($"Sparse Transformer strided, stride {p.Stride} (|p - j| < {p.Stride} or (p - j) mod {p.Stride} == 0)");
+        }
+
+        if (p.FixedBlock > 0)
+        {
+            int summary = p.FixedSummary == 0 ? 1 : p.FixedSummary;
+            parts.Add($"Sparse Transformer fixed, block {p.FixedBlock}, {summary} summary position(s) (same block or j mod {p.FixedBlock} >= {p.FixedBlock - summary})");
+        }
+
+        return parts.Count == 1 && !spec.Causal ? "none (bidirectional, all keys)" : string.Join(", ", parts);
     }
 
     /// <summary>A name as C# source: reserved keywords need an '@' (a class named @event is declared "event").</summary>

@@ -74,6 +74,8 @@ public sealed partial class AttentionGenerator
         int window = 0;
         bool causal = false;
         float scale = 0f;
+        int windowLeft = -1, windowRight = -1, chunk = 0, blockSize = 0, randomBlocks = 0, seed = 0, stride = 0, fixedBlock = 0, fixedSummary = 0;
+        bool globalTokens = false;
         foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {
             object? value = argument.Value.Value;
@@ -85,6 +87,16 @@ public sealed partial class AttentionGenerator
                 case "Window" when value is int v: window = v; break;
                 case "Causal" when value is bool v: causal = v; break;
                 case "Scale" when value is float v: scale = v; break;
+                case "WindowLeft" when value is int v: windowLeft = v; break;
+                case "WindowRight" when value is int v: windowRight = v; break;
+                case "Chunk" when value is int v: chunk = v; break;
+                case "GlobalTokens" when value is bool v: globalTokens = v; break;
+                case "BlockSize" when value is int v: blockSize = v; break;
+                case "RandomBlocks" when value is int v: randomBlocks = v; break;
+                case "Seed" when value is int v: seed = v; break;
+                case "Stride" when value is int v: stride = v; break;
+                case "FixedBlock" when value is int v: fixedBlock = v; break;
+                case "FixedSummary" when value is int v: fixedSummary = v; break;
             }
         }
 
@@ -128,6 +140,9 @@ public sealed partial class AttentionGenerator
                 scale.ToString("R", CultureInfo.InvariantCulture)));
         }
 
+        var pattern = new PatternSpec(windowLeft, windowRight, chunk, globalTokens, blockSize, randomBlocks, seed, stride, fixedBlock, fixedSummary);
+        CheckPattern(pattern, causal, window, className, attributeLocation, diagnostics);
+
         var diagnosticArray = new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutable());
         if (diagnostics.Count > 0)
         {
@@ -144,9 +159,55 @@ public sealed partial class AttentionGenerator
             KvGroups: kvGroups ?? heads.Value,
             Causal: causal,
             Window: window,
+            Pattern: pattern,
             Scale: scaleIsDefault ? (float)(1.0 / Math.Sqrt(headDim.Value)) : scale,
             ScaleIsDefault: scaleIsDefault);
         return new ParseResult(spec, diagnosticArray);
+    }
+
+    /// <summary>
+    /// The pattern rules (the runtime's AttentionPattern.Validate states the same ones): sizes in range (ATTN0014),
+    /// no two definitions of the same thing (ATTN0013), nothing that depends on a property left unset (ATTN0015).
+    /// </summary>
+    private static void CheckPattern(PatternSpec pattern, bool causal, int window, string className, Location location,
+        ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    {
+        void Range(string name, int value, string expected)
+            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PatternOutOfRange, location, className, name, Format(value), expected));
+        void Conflict(string first, string second, string why)
+            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PatternConflict, location, className, first, second, why));
+        void Needs(string name, string needed)
+            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PatternIncomplete, location, className, name, needed));
+
+        if (pattern.WindowLeft < -1) Range("WindowLeft", pattern.WindowLeft, "-1 (unbounded) or more");
+        if (pattern.WindowRight < -1) Range("WindowRight", pattern.WindowRight, "-1 (unbounded) or more");
+        if (pattern.Chunk < 0) Range("Chunk", pattern.Chunk, "0 (no chunks) or more");
+        if (pattern.BlockSize < 0) Range("BlockSize", pattern.BlockSize, "0 (not BigBird) or more");
+        if (pattern.RandomBlocks < 0) Range("RandomBlocks", pattern.RandomBlocks, "0 or more");
+        if (pattern.Stride < 0) Range("Stride", pattern.Stride, "0 (not strided) or more");
+        if (pattern.FixedBlock < 0) Range("FixedBlock", pattern.FixedBlock, "0 (not fixed) or more");
+        if (pattern.FixedSummary < 0 || (pattern.FixedBlock > 0 && pattern.FixedSummary > pattern.FixedBlock))
+            Range("FixedSummary", pattern.FixedSummary, $"1 to FixedBlock ({Format(pattern.FixedBlock)})");
+
+        if (window > 0 && pattern.WindowLeft >= 0) Conflict("Window", "WindowLeft", "Window is the symmetric form; use WindowLeft and WindowRight alone for an asymmetric window");
+        if (window > 0 && pattern.WindowRight >= 0) Conflict("Window", "WindowRight", "Window is the symmetric form; use WindowLeft and WindowRight alone for an asymmetric window");
+        if (causal && pattern.WindowRight >= 0) Conflict("Causal", "WindowRight", "Causal already hides every key to the right");
+
+        var families = new List<string>();
+        if (pattern.GlobalTokens) families.Add("GlobalTokens");
+        if (pattern.BlockSize > 0) families.Add("BlockSize");
+        if (pattern.Stride > 0) families.Add("Stride");
+        if (pattern.FixedBlock > 0) families.Add("FixedBlock");
+        if (families.Count > 1) Conflict(families[0], families[1], "a kernel has at most one sparse pattern (Longformer, BigBird, strided or fixed)");
+
+        string? local = window > 0 ? "Window" : pattern.WindowLeft >= 0 ? "WindowLeft" : pattern.WindowRight >= 0 ? "WindowRight" : pattern.Chunk > 0 ? "Chunk" : null;
+        string? ownLocal = pattern.BlockSize > 0 ? "BlockSize" : pattern.Stride > 0 ? "Stride" : pattern.FixedBlock > 0 ? "FixedBlock" : null;
+        if (local is not null && ownLocal is not null) Conflict(ownLocal, local, $"{ownLocal} defines its own local part");
+
+        if (pattern.GlobalTokens && local is null) Needs("GlobalTokens", "a local part: Window, WindowLeft, WindowRight or Chunk");
+        if (pattern.BlockSize == 0 && pattern.RandomBlocks != 0) Needs("RandomBlocks", "BlockSize (BigBird)");
+        if (pattern.BlockSize == 0 && pattern.Seed != 0) Needs("Seed", "BlockSize (BigBird)");
+        if (pattern.FixedBlock == 0 && pattern.FixedSummary != 0) Needs("FixedSummary", "FixedBlock");
     }
 
     /// <summary>log2(e) as the emitted kernel spells it.</summary>

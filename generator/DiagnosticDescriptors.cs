@@ -60,4 +60,16 @@ internal static class DiagnosticDescriptors
     public static DiagnosticDescriptor ContainingTypeNotPartial { get; } = Error("ATTN0012",
         "Containing type must be partial",
         "Class '{0}' has [Attention] and is nested in '{1}', which is not partial; mark every containing type partial");
+
+    public static DiagnosticDescriptor PatternConflict { get; } = Error("ATTN0013",
+        "Pattern properties conflict",
+        "[Attention] on '{0}' sets {1} and {2}, which cannot be combined: {3}");
+
+    public static DiagnosticDescriptor PatternOutOfRange { get; } = Error("ATTN0014",
+        "Pattern property out of range",
+        "[Attention] on '{0}' has {1} = {2}; expected {3}");
+
+    public static DiagnosticDescriptor PatternIncomplete { get; } = Error("ATTN0015",
+        "Pattern property needs another",
+        "[Attention] on '{0}' sets {1}, which needs {2}");
 }

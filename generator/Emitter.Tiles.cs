@@ -27,14 +27,23 @@ public sealed partial class AttentionGenerator
             writer.Line($"private const int RowMaxOffset = {layout.RowMax};       // rowMax [MaxTilesPerItem][TileRows]");
             writer.Line($"private const int RowSumOffset = {layout.RowSum};       // rowSum [MaxTilesPerItem][TileRows]");
             writer.Line($"private const int RowStartOffset = {layout.RowStart};   // rowStart [MaxTilesPerItem][TileRows], int: first visible key per row");
-            writer.Line($"private const int RowEndOffset = {layout.RowEnd};       // rowEnd [MaxTilesPerItem][TileRows], int: one past the last visible key");
+            writer.Line($"private const int RowEndOffset = {layout.RowEnd};       // rowEnd [MaxTilesPerItem][TileRows], int: one past the interval's last key");
+            writer.Line($"private const int RowAllowedEndOffset = {layout.RowAllowedEnd}; // rowAllowedEnd [MaxTilesPerItem][TileRows], int: one past the last key the causal bound allows");
+            writer.Line($"private const int RowTokenOffset = {layout.RowToken};     // rowToken [MaxTilesPerItem][TileRows], int: query token of each row");
+            writer.Line($"private const int TileSummaryOffset = {layout.TileSummary};  // tileSummary [MaxTilesPerItem][4], int: band and interior of each query tile");
+            writer.Line($"private const int TileDecisionOffset = {layout.TileDecision}; // tileDecision [MaxTilesPerItem], int: what to do with the current key tile");
             writer.Line($"private const int CorrectionOffset = {layout.Correction}; // correction [TileRows]");
             writer.Line($"private const int KeyOffset = {layout.Key};          // packedKey [KeyTile][HeadDim]");
             writer.Line($"private const int ValueOffset = {layout.Value};        // packedValue [KeyTile][HeadDim]");
             writer.Line($"private const int ScoresOffset = {layout.Scores};       // scores [KeyTile][TileRows]: scores, then probabilities");
+            if (spec.HasExtras)
+            {
+                writer.Line($"private const int SavedScoresOffset = {layout.SavedScores}; // savedScores [KeyTile][TileRows]: scores before the interval mask");
+            }
+
             writer.Line($"public const int ScratchFloats = {layout.Total};");
             writer.Line();
-            writer.Line("public static readonly global::Attention.Kernels.KernelPlan Plan = new(Heads, KvGroups, HeadDim, TileRows, MaxTilesPerItem, KeyTile, ScratchFloats);");
+            writer.Line("public static readonly global::Attention.Kernels.KernelPlan Plan = new(Heads, KvGroups, HeadDim, TileRows, MaxTilesPerItem, KeyTile, ScratchFloats, Pattern);");
             writer.Line("public static readonly global::Attention.Kernels.KernelWorkItem WorkItem = Run;");
             writer.Line();
             EmitDriver(writer, spec, plan, layout);
@@ -102,25 +111,35 @@ public sealed partial class AttentionGenerator
             writer.Line();
             writer.Line("ref float scratchStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);");
             writer.Line("ref float packedQuery = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, QueryOffset);");
-            writer.Line($"ref float acc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, AccOffset);");
-            writer.Line($"ref float rowMax = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, RowMaxOffset);");
-            writer.Line($"ref float rowSum = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, RowSumOffset);");
-            writer.Line($"ref int rowStart = ref global::System.Runtime.CompilerServices.Unsafe.As<float, int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, RowStartOffset));");
-            writer.Line($"ref int rowEnd = ref global::System.Runtime.CompilerServices.Unsafe.As<float, int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, RowEndOffset));");
-            writer.Line($"ref float correction = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, CorrectionOffset);");
-            writer.Line($"ref float packedKey = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, KeyOffset);");
-            writer.Line($"ref float packedValue = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, ValueOffset);");
-            writer.Line($"ref float scores = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratchStart, ScoresOffset);");
+            writer.Line($"ref float acc = ref {Unsafe}.Add(ref scratchStart, AccOffset);");
+            writer.Line($"ref float rowMax = ref {Unsafe}.Add(ref scratchStart, RowMaxOffset);");
+            writer.Line($"ref float rowSum = ref {Unsafe}.Add(ref scratchStart, RowSumOffset);");
+            foreach (string region in new[] { "rowStart", "rowEnd", "rowAllowedEnd", "rowToken", "tileSummary", "tileDecision" })
+            {
+                writer.Line($"ref int {region} = ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, {char.ToUpperInvariant(region[0])}{region.Substring(1)}Offset));");
+            }
+
+            writer.Line($"ref float correction = ref {Unsafe}.Add(ref scratchStart, CorrectionOffset);");
+            writer.Line($"ref float packedKey = ref {Unsafe}.Add(ref scratchStart, KeyOffset);");
+            writer.Line($"ref float packedValue = ref {Unsafe}.Add(ref scratchStart, ValueOffset);");
+            writer.Line($"ref float scores = ref {Unsafe}.Add(ref scratchStart, ScoresOffset);");
+            if (spec.HasExtras)
+            {
+                writer.Line($"ref float savedScores = ref {Unsafe}.Add(ref scratchStart, SavedScoresOffset);");
+            }
+
             writer.Line();
-            writer.Line("// Per query tile: pack the queries (QueryScale folded in) and note each row's visible key range.");
+            writer.Line("// Per query tile: pack the queries (QueryScale folded in); note each row's visible interval, allowed end and token,");
+            writer.Line("// and the tile's band (TilePattern.FillRows).");
             using (writer.Block("for (int tile = 0; tile < itemTiles; tile++)"))
             {
                 writer.Line("int tileFirstRow = firstRow + tile % tileCount * TileRows;");
                 writer.Line("int tileRowCount = global::System.Math.Min(TileRows, rowCount - tile % tileCount * TileRows);");
                 writer.Line("global::Attention.Kernels.Packing.PackQueryTransposed(ref arguments.Query, tileFirstRow, tileRowCount, TileRows, Heads, HeadsPerGroup, firstGroup + tile / tileCount, HeadDim, QueryScale,");
-                writer.Line("    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows));");
-                writer.Line("global::Attention.Kernels.TileBounds.FillRowRanges(tileFirstRow, tileRowCount, TileRows, HeadsPerGroup, queryLength, keyLength, Causal, Window,");
-                writer.Line("    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowStart, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowEnd, tile * TileRows));");
+                writer.Line($"    ref {Unsafe}.Add(ref packedQuery, tile * HeadDim * TileRows));");
+                writer.Line("global::Attention.Kernels.TilePattern.FillRows(in arguments.Pattern, tileFirstRow, tileRowCount, TileRows, HeadsPerGroup,");
+                writer.Line($"    ref {Unsafe}.Add(ref rowStart, tile * TileRows), ref {Unsafe}.Add(ref rowEnd, tile * TileRows), ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows),");
+                writer.Line($"    ref {Unsafe}.Add(ref rowToken, tile * TileRows), ref {Unsafe}.Add(ref tileSummary, tile * global::Attention.Kernels.TilePattern.SummaryInts));");
             }
 
             writer.Line();
@@ -129,16 +148,37 @@ public sealed partial class AttentionGenerator
             writer.Line($"scratch.Slice(RowMaxOffset, itemTiles * TileRows).Fill(float.NegativeInfinity);");
             writer.Line($"scratch.Slice(RowSumOffset, itemTiles * TileRows).Clear();");
             writer.Line();
-            if (spec.HasMask)
+            if (spec.HasExtras)
             {
-                writer.Line("// Keys any row of the item can see: ranges grow with the row (rows are ordered by token), so from the first");
-                writer.Line("// row's start to the last real row's end (the same for every head of the item). Key tiles start on multiples of KeyTile.");
-                writer.Line("int keyBegin = rowStart / KeyTile * KeyTile;");
-                writer.Line("int keyEnd = global::System.Runtime.CompilerServices.Unsafe.Add(ref rowEnd, (tileCount - 1) * TileRows + TileRows - 1);");
+                writer.Line("// Extra keys (outside the intervals) can be anywhere a row is allowed to look: from key 0 to the largest allowed end");
+                writer.Line("// (rows are ordered by token, so the last row of each query tile has it).");
+                writer.Line("int keyBegin = 0;");
+                writer.Line("int keyEnd = 0;");
+                using (writer.Block("for (int tile = 0; tile < itemTiles; tile++)"))
+                {
+                    writer.Line($"keyEnd = global::System.Math.Max(keyEnd, {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows + TileRows - 1));");
+                }
+            }
+            else if (spec.HasMask)
+            {
+                writer.Line("// Keys any row of the item can see: the union of the query tiles' bands. Key tiles start on multiples of KeyTile.");
+                writer.Line("int keyBegin = int.MaxValue;");
+                writer.Line("int keyEnd = 0;");
+                using (writer.Block("for (int tile = 0; tile < itemTiles; tile++)"))
+                {
+                    writer.Line($"ref int summary = ref {Unsafe}.Add(ref tileSummary, tile * global::Attention.Kernels.TilePattern.SummaryInts);");
+                    using (writer.Block($"if ({Unsafe}.Add(ref summary, 1) > summary)"))
+                    {
+                        writer.Line("keyBegin = global::System.Math.Min(keyBegin, summary);");
+                        writer.Line($"keyEnd = global::System.Math.Max(keyEnd, {Unsafe}.Add(ref summary, 1));");
+                    }
+                }
+
+                writer.Line("keyBegin = keyBegin == int.MaxValue ? 0 : keyBegin / KeyTile * KeyTile;");
             }
             else
             {
-                writer.Line("// No mask: every row sees every key.");
+                writer.Line("// No compile-time mask: every row sees every key.");
                 writer.Line("int keyBegin = 0;");
                 writer.Line("int keyEnd = keyLength;");
             }
@@ -154,6 +194,7 @@ public sealed partial class AttentionGenerator
                 using (writer.Block("for (int groupIndex = 0; groupIndex < groupCount; groupIndex++)"))
                 {
                     writer.Line("int group = firstGroup + groupIndex;");
+                    EmitTileDecisions(writer, spec);
                     if (plan.FeatureQuads)
                     {
                         writer.Line("// A whole key tile inside the sequence is read straight from the cache rows (the decode plan uses each key once,");
@@ -178,26 +219,41 @@ public sealed partial class AttentionGenerator
                     writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Value, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
                     using (writer.Block("for (int tile = groupIndex * tileCount; tile < (groupIndex + 1) * tileCount; tile++)"))
                     {
-                        writer.Line("ref int tileStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowStart, tile * TileRows);");
-                        writer.Line("ref int tileEnd = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowEnd, tile * TileRows);");
-                        if (spec.HasMask)
+                        writer.Line($"int decision = {Unsafe}.Add(ref tileDecision, tile);");
+                        using (writer.Block("if (decision == 0)"))
                         {
-                            writer.Line("// Skip a key tile no row of this query tile can see (first row's start, last row's end).");
-                            using (writer.Block("if (keyTileStart >= global::System.Runtime.CompilerServices.Unsafe.Add(ref tileEnd, TileRows - 1) || keyTileStart + KeyTile <= tileStart)"))
-                            {
-                                writer.Line("continue;");
-                            }
-
-                            writer.Line();
+                            writer.Line("continue;");
                         }
 
-                        writer.Line("// Interior tile: every row sees every key in it (last row's start to first row's end), so no element mask.");
-                        writer.Line("bool interior = keys == KeyTile && keyTileStart >= global::System.Runtime.CompilerServices.Unsafe.Add(ref tileStart, TileRows - 1) && keyTileStart + KeyTile <= tileEnd;");
+                        writer.Line();
+                        writer.Line($"ref int tileStart = ref {Unsafe}.Add(ref rowStart, tile * TileRows);");
+                        writer.Line($"ref int tileEnd = ref {Unsafe}.Add(ref rowEnd, tile * TileRows);");
+                        writer.Line($"ref int tileToken = ref {Unsafe}.Add(ref rowToken, tile * TileRows);");
                         EmitMicrokernelCall(writer, plan, "ComputeScores", "cacheKey", "packedKey",
                             keys => $"ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref {keys}, ref scores");
-                        using (writer.Block("if (!interior)"))
+                        using (writer.Block("if ((decision & global::Attention.Kernels.TilePattern.PatternMask) != 0)"))
                         {
+                            if (spec.HasExtras)
+                            {
+                                writer.Line("// Keep the scores: the interval mask hides everything outside each row's interval, then the extra keys come back.");
+                                writer.Line("global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref scores, KeyTile * TileRows).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref savedScores, KeyTile * TileRows));");
+                            }
+
                             writer.Line($"global::Attention.Kernels.TileMask.Apply{tier.Name}(ref scores, KeyTile, RowVectors, keyTileStart, ref tileStart, ref tileEnd);");
+                            if (spec.HasExtras)
+                            {
+                                writer.Line($"global::Attention.Kernels.TilePattern.RestoreExtras(ref scores, ref savedScores, keyTileStart, keys, TileRows, ref tileToken, ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows), in arguments.Pattern);");
+                            }
+                        }
+
+                        using (writer.Block("if ((decision & global::Attention.Kernels.TilePattern.RuntimeMask) != 0)"))
+                        {
+                            writer.Line("global::Attention.Kernels.TilePattern.ApplyMask(ref scores, keyTileStart, keys, TileRows, ref tileToken, in arguments.Pattern);");
+                        }
+
+                        using (writer.Block("if (arguments.Pattern.HasBias)"))
+                        {
+                            writer.Line("global::Attention.Kernels.TilePattern.AddBias(ref scores, keyTileStart, keys, TileRows, ref tileToken, firstRow + tile % tileCount * TileRows, group * HeadsPerGroup, HeadsPerGroup, in arguments.Pattern);");
                         }
 
                         writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
@@ -248,6 +304,51 @@ public sealed partial class AttentionGenerator
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Per query tile of the group, what to do with the current key tile (TilePattern's decision bits), decided before
+    /// the key tile is packed so a key tile no query tile needs is never copied.
+    /// </summary>
+    private static void EmitTileDecisions(SourceWriter writer, KernelSpec spec)
+    {
+        writer.Line("// Decide per query tile: skip (0), visit, and whether the pattern or the run-time mask needs an element mask.");
+        writer.Line("bool anyVisit = false;");
+        using (writer.Block("for (int tile = groupIndex * tileCount; tile < (groupIndex + 1) * tileCount; tile++)"))
+        {
+            writer.Line($"ref int summary = ref {Unsafe}.Add(ref tileSummary, tile * global::Attention.Kernels.TilePattern.SummaryInts);");
+            writer.Line("// In the band (the union of the rows' intervals)? Inside every row's interval (the interior), no element mask.");
+            writer.Line($"bool inBand = keyTileStart < {Unsafe}.Add(ref summary, 1) && keyTileStart + KeyTile > summary;");
+            writer.Line($"bool interior = keys == KeyTile && keyTileStart >= {Unsafe}.Add(ref summary, 2) && keyTileStart + KeyTile <= {Unsafe}.Add(ref summary, 3);");
+            writer.Line("int decision = !inBand ? 0 : interior ? global::Attention.Kernels.TilePattern.Visit : global::Attention.Kernels.TilePattern.Visit | global::Attention.Kernels.TilePattern.PatternMask;");
+            if (spec.HasExtras)
+            {
+                writer.Line("// Outside the band only the pattern's extra keys (global, random, strided, summary) can be visible.");
+                using (writer.Block("if (!inBand && global::Attention.Kernels.TilePattern.HasExtraKeys(in arguments.Pattern, " +
+                    $"{Unsafe}.Add(ref rowToken, tile * TileRows), {Unsafe}.Add(ref rowToken, tile * TileRows + TileRows - 1), keyTileStart, keys))"))
+                {
+                    writer.Line("decision = global::Attention.Kernels.TilePattern.Visit | global::Attention.Kernels.TilePattern.PatternMask;");
+                }
+            }
+
+            writer.Line("// A run-time mask that is false on the whole tile skips it; true on the whole tile needs no element mask.");
+            using (writer.Block("if (decision != 0 && arguments.Pattern.HasMask)"))
+            {
+                writer.Line("int masked = global::Attention.Kernels.TilePattern.ClassifyMask(in arguments.Pattern, " +
+                    $"{Unsafe}.Add(ref rowToken, tile * TileRows), {Unsafe}.Add(ref rowToken, tile * TileRows + TileRows - 1), keyTileStart, keys);");
+                writer.Line("decision = masked == 0 ? 0 : decision | masked;");
+            }
+
+            writer.Line($"{Unsafe}.Add(ref tileDecision, tile) = decision;");
+            writer.Line("anyVisit |= decision != 0;");
+        }
+
+        using (writer.Block("if (!anyVisit)"))
+        {
+            writer.Line("continue;");
+        }
+
+        writer.Line();
     }
 
     /// <summary>
@@ -562,10 +663,15 @@ public sealed partial class AttentionGenerator
             RowSum = Take(ref offset, rows);
             RowStart = Take(ref offset, rows);
             RowEnd = Take(ref offset, rows);
+            RowAllowedEnd = Take(ref offset, rows);
+            RowToken = Take(ref offset, rows);
+            TileSummary = Take(ref offset, plan.MaxTilesPerItem * 4);
+            TileDecision = Take(ref offset, plan.MaxTilesPerItem);
             Correction = Take(ref offset, plan.TileRows);
             Key = Take(ref offset, plan.KeyTile * spec.HeadDim);
             Value = Take(ref offset, plan.KeyTile * spec.HeadDim);
             Scores = Take(ref offset, plan.KeyTile * plan.TileRows);
+            SavedScores = spec.HasExtras ? Take(ref offset, plan.KeyTile * plan.TileRows) : -1;
             Total = offset;
         }
 
@@ -575,6 +681,11 @@ public sealed partial class AttentionGenerator
         public int RowSum { get; }
         public int RowStart { get; }
         public int RowEnd { get; }
+        public int RowAllowedEnd { get; }
+        public int RowToken { get; }
+        public int TileSummary { get; }
+        public int TileDecision { get; }
+        public int SavedScores { get; }
         public int Correction { get; }
         public int Key { get; }
         public int Value { get; }

@@ -12,6 +12,7 @@ namespace Attention.Generator.Model;
 /// <param name="KvGroups">Key/value heads; divides <paramref name="Heads"/>.</param>
 /// <param name="Causal">Look-ahead mask.</param>
 /// <param name="Window">Sliding window, 0 for none.</param>
+/// <param name="Pattern">Which keys each query sees beyond causal and window (see <see cref="PatternSpec"/>).</param>
 /// <param name="Scale">Effective softmax scale (the attribute's, or 1/sqrt(HeadDim)).</param>
 /// <param name="ScaleIsDefault">True when <paramref name="Scale"/> came from the 1/sqrt(HeadDim) default.</param>
 internal sealed record KernelSpec(
@@ -23,14 +24,18 @@ internal sealed record KernelSpec(
     int KvGroups,
     bool Causal,
     int Window,
+    PatternSpec Pattern,
     float Scale,
     bool ScaleIsDefault)
 {
     /// <summary>Query heads that share one key/value head.</summary>
     public int HeadsPerGroup => Heads / KvGroups;
 
-    /// <summary>Whether any mask limits which keys a query sees.</summary>
-    public bool HasMask => Causal || Window > 0;
+    /// <summary>Whether any compile-time mask limits which keys a query sees.</summary>
+    public bool HasMask => Causal || Window > 0 || Pattern.HasAny;
+
+    /// <summary>Whether some visible keys lie outside each query's interval (global, block-sparse, strided, fixed).</summary>
+    public bool HasExtras => Pattern.HasExtras;
 
     /// <summary>Name used for the generated file.</summary>
     public string HintName
@@ -53,3 +58,20 @@ internal sealed record KernelSpec(
 /// <param name="Name">The type's name.</param>
 /// <param name="IsStatic">Whether the declaration is static.</param>
 internal sealed record ContainingType(string Keyword, string Name, bool IsStatic);
+
+/// <summary>
+/// The pattern properties beyond Causal and Window, exactly as the attribute sets them (unset: WindowLeft and
+/// WindowRight -1, the rest 0).
+/// </summary>
+internal sealed record PatternSpec(int WindowLeft, int WindowRight, int Chunk, bool GlobalTokens, int BlockSize, int RandomBlocks, int Seed,
+    int Stride, int FixedBlock, int FixedSummary)
+{
+    /// <summary>No pattern beyond Causal and Window.</summary>
+    public static PatternSpec None { get; } = new(-1, -1, 0, false, 0, 0, 0, 0, 0, 0);
+
+    /// <summary>Whether any property is set.</summary>
+    public bool HasAny => this != None;
+
+    /// <summary>Whether the pattern has keys outside each query's interval.</summary>
+    public bool HasExtras => GlobalTokens || BlockSize > 0 || Stride > 0 || FixedBlock > 0;
+}

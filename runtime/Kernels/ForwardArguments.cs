@@ -6,7 +6,7 @@ namespace Attention.Kernels;
 
 /// <summary>
 /// Argument checks shared by every attention entry point: the generated <c>Forward</c> methods and
-/// <see cref="AttentionReference.Forward"/>. Both call <see cref="Validate"/> before touching any data, so a
+/// <c>AttentionReference.Forward</c>. Both call <see cref="Validate"/> before touching any data, so a
 /// caller gets the same exception for the same mistake whichever implementation it uses.
 /// </summary>
 public static class ForwardArguments
@@ -68,6 +68,50 @@ public static class ForwardArguments
         if (output.Overlaps(query)) ThrowOverlap(nameof(query));
         if (output.Overlaps(key)) ThrowOverlap(nameof(key));
         if (output.Overlaps(value)) ThrowOverlap(nameof(value));
+    }
+
+    /// <summary>
+    /// Checks the global positions of a <see cref="AttentionAttribute.GlobalTokens"/> call: strictly increasing
+    /// (sorted, no duplicates), each in <c>[0, keyLength)</c>.
+    /// </summary>
+    /// <param name="globalPositions">The positions.</param>
+    /// <param name="keyLength">Key tokens M.</param>
+    /// <exception cref="ArgumentException">A position is out of range or out of order (parameter <c>globalPositions</c>).</exception>
+    public static void ValidateGlobalPositions(ReadOnlySpan<int> globalPositions, int keyLength)
+    {
+        for (int g = 0; g < globalPositions.Length; g++)
+        {
+            int position = globalPositions[g];
+            if ((uint)position >= (uint)keyLength)
+                throw new ArgumentException($"globalPositions[{g}] is {position}; expected a key position in [0, keyLength = {keyLength}).", nameof(globalPositions));
+            if (g > 0 && position <= globalPositions[g - 1])
+                throw new ArgumentException($"globalPositions must be strictly increasing, but globalPositions[{g}] = {position} follows {globalPositions[g - 1]}.", nameof(globalPositions));
+        }
+    }
+
+    /// <summary>Checks a boolean mask: exactly <c>[queryLength][keyLength]</c>.</summary>
+    /// <param name="mask">The mask.</param>
+    /// <param name="queryLength">Query tokens N.</param>
+    /// <param name="keyLength">Key tokens M.</param>
+    /// <exception cref="ArgumentException">Wrong length (parameter <c>mask</c>).</exception>
+    public static void ValidateMask(ReadOnlySpan<bool> mask, int queryLength, int keyLength)
+    {
+        long expected = (long)queryLength * keyLength;
+        if (mask.Length != expected)
+            throw new ArgumentException($"mask has {mask.Length} elements, but its layout [queryLength][keyLength] needs exactly {expected}: queryLength ({queryLength}) × keyLength ({keyLength}).", nameof(mask));
+    }
+
+    /// <summary>Checks an additive bias: <c>[queryLength][keyLength]</c> (shared by every head) or <c>[heads][queryLength][keyLength]</c>.</summary>
+    /// <param name="bias">The bias.</param>
+    /// <param name="queryLength">Query tokens N.</param>
+    /// <param name="keyLength">Key tokens M.</param>
+    /// <param name="heads">Query heads.</param>
+    /// <exception cref="ArgumentException">Wrong length (parameter <c>bias</c>).</exception>
+    public static void ValidateBias(ReadOnlySpan<float> bias, int queryLength, int keyLength, int heads)
+    {
+        long shared = (long)queryLength * keyLength;
+        if (bias.Length != shared && bias.Length != shared * heads)
+            throw new ArgumentException($"bias has {bias.Length} elements, but its layout needs exactly {shared} ([queryLength][keyLength] = {queryLength} × {keyLength}, shared by all heads) or {shared * heads} ([heads][queryLength][keyLength] with heads = {heads}).", nameof(bias));
     }
 
     /// <summary>

@@ -15,8 +15,9 @@ public readonly unsafe struct KernelArguments
     private readonly float* _partials;
 
     internal KernelArguments(float* query, float* key, float* value, float* output, float* partials, int queryLength, int keyLength,
-        in WorkPartition.Cut cut)
+        in WorkPartition.Cut cut, in PatternArguments pattern)
     {
+        Pattern = pattern;
         _query = query;
         _key = key;
         _value = value;
@@ -32,6 +33,9 @@ public readonly unsafe struct KernelArguments
         KeySplits = cut.KeySplits;
         KeysPerSplit = cut.KeysPerSplit;
     }
+
+    /// <summary>Which keys each query sees, with the call's run-time masking inputs.</summary>
+    public readonly PatternArguments Pattern;
 
     /// <summary>First element of the query tensor.</summary>
     public ref float Query => ref Unsafe.AsRef<float>(_query);
@@ -90,4 +94,5 @@ public delegate void KernelWorkItem(in KernelArguments arguments, int workItem, 
 /// <param name="MaxTilesPerItem">Most query tiles in one work item.</param>
 /// <param name="KeyTile">Keys per key tile.</param>
 /// <param name="ScratchFloats">Scratch one thread needs, in floats.</param>
-public readonly record struct KernelPlan(int Heads, int KvGroups, int HeadDim, int TileRows, int MaxTilesPerItem, int KeyTile, int ScratchFloats);
+/// <param name="Pattern">The kernel's compile-time pattern.</param>
+public readonly record struct KernelPlan(int Heads, int KvGroups, int HeadDim, int TileRows, int MaxTilesPerItem, int KeyTile, int ScratchFloats, AttentionPattern Pattern);

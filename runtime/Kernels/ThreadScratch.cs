@@ -18,6 +18,39 @@ internal static class ThreadScratch
     [ThreadStatic]
     private static float[]? t_partials;
 
+    [ThreadStatic]
+    private static int[]? t_ints;
+
+    [ThreadStatic]
+    private static SequenceWork[]? t_sequences;
+
+    [ThreadStatic]
+    private static long[]? t_order;
+
+    /// <summary>The calling thread's integer scratch (BigBird's random-block table).</summary>
+    public static Span<int> GetInts(int count) => Grow(ref t_ints, count).AsSpan(0, count);
+
+    /// <summary>The calling thread's batch table, at least <paramref name="count"/> long.</summary>
+    public static Span<SequenceWork> GetSequences(int count) => Grow(ref t_sequences, count).AsSpan(0, count);
+
+    /// <summary>The array behind <see cref="GetSequences"/> (the worker pool indexes it).</summary>
+    public static SequenceWork[] SequenceArray => t_sequences!;
+
+    /// <summary>The calling thread's sort keys for the batch table.</summary>
+    public static Span<long> GetOrder(int count) => Grow(ref t_order, count).AsSpan(0, count);
+
+    private static T[] Grow<T>(ref T[]? slot, int count)
+    {
+        T[]? buffer = slot;
+        if (buffer is null || buffer.Length < count)
+        {
+            buffer = new T[Math.Max(count, buffer is null ? 16 : buffer.Length * 2)];
+            slot = buffer;
+        }
+
+        return buffer;
+    }
+
     /// <summary>The calling thread's work-item scratch.</summary>
     public static Span<float> Get(int floats) => Take(ref t_buffer, floats);
 

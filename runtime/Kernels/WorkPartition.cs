@@ -31,8 +31,13 @@ public static class WorkPartition
         int ItemCount, int PartialFloats);
 
     /// <summary>Cuts a call with <paramref name="queryLength"/> &gt; 0 for <paramref name="threads"/> threads.</summary>
+    /// <param name="queryLength">Query tokens.</param>
+    /// <param name="keyLength">Key tokens.</param>
+    /// <param name="plan">The kernel's tile plan.</param>
+    /// <param name="threads">Threads to keep busy.</param>
+    /// <param name="allowKeySplits">Whether the key range may be split (not in batches, whose items share one counter).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static Cut Plan(int queryLength, int keyLength, in KernelPlan plan, int threads)
+    public static Cut Plan(int queryLength, int keyLength, in KernelPlan plan, int threads, bool allowKeySplits = true)
     {
         int rowsPerGroup = queryLength * (plan.Heads / plan.KvGroups);
         int tilesPerGroup = DivideRoundingUp(rowsPerGroup, plan.TileRows);
@@ -41,7 +46,7 @@ public static class WorkPartition
         int tilesPerItem = (int)Math.Clamp((totalTiles + wantedItems - 1) / wantedItems, 1, plan.MaxTilesPerItem);
         int itemsPerGroup = DivideRoundingUp(tilesPerGroup, tilesPerItem);
         int keyTiles = Math.Max(1, DivideRoundingUp(keyLength, plan.KeyTile));
-        bool splittable = keyTiles >= 2 * MinTilesPerSplit;
+        bool splittable = allowKeySplits && keyTiles >= 2 * MinTilesPerSplit;
 
         // A decode step (one query tile per key/value head) against a long cache: one item takes several heads, so
         // it reads whole token rows of the cache (all heads of a token are adjacent, usually one 4 KB page) instead

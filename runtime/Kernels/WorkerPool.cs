@@ -20,6 +20,8 @@ internal sealed class WorkerPool
     // The job in flight, written by the owning caller before workers are released and read by them after.
     private KernelWorkItem? _kernel;
     private KernelArguments _arguments;
+    private SequenceWork[]? _sequences;
+    private int _sequenceCount;
     private int _itemCount;
     private int _scratchFloats;
     private int _nextItem;
@@ -39,10 +41,11 @@ internal sealed class WorkerPool
 
     /// <summary>
     /// Runs all items with the caller plus up to <paramref name="helpers"/> workers; false (and nothing run)
-    /// when another call holds the pool or it has no workers.
+    /// when another call holds the pool or it has no workers. With <paramref name="sequences"/> (a batch), item numbers
+    /// run across the sequences and each item gets its sequence's arguments; otherwise every item gets <paramref name="arguments"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public bool TryRun(KernelWorkItem kernel, in KernelArguments arguments, int itemCount, int scratchFloats, int helpers)
+    public bool TryRun(KernelWorkItem kernel, in KernelArguments arguments, SequenceWork[]? sequences, int sequenceCount, int itemCount, int scratchFloats, int helpers)
     {
         helpers = Math.Min(helpers, _capacity);
         if (helpers <= 0 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
@@ -54,6 +57,8 @@ internal sealed class WorkerPool
         {
             _kernel = kernel;
             _arguments = arguments;
+            _sequences = sequences;
+            _sequenceCount = sequenceCount;
             _itemCount = itemCount;
             _scratchFloats = scratchFloats;
             _nextItem = 0;
@@ -73,6 +78,7 @@ internal sealed class WorkerPool
             // Even after a failure, the helpers must be done with this job before its fields can be reused.
             _finished.Wait();
             _kernel = null;
+            _sequences = null;
             if (_failure is not null)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
@@ -90,10 +96,19 @@ internal sealed class WorkerPool
     private void RunItems(Span<float> scratch)
     {
         KernelWorkItem kernel = _kernel!;
+        SequenceWork[]? sequences = _sequences;
         int item;
         while ((item = Interlocked.Increment(ref _nextItem) - 1) < _itemCount)
         {
-            kernel(in _arguments, item, scratch);
+            if (sequences is null)
+            {
+                kernel(in _arguments, item, scratch);
+            }
+            else
+            {
+                int s = SequenceWork.Find(sequences, _sequenceCount, item);
+                kernel(in sequences[s].Arguments, item - sequences[s].FirstItem, scratch);
+            }
         }
     }
 

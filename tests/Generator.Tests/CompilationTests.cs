@@ -135,7 +135,7 @@ public sealed class CompilationTests
         Assert.True(generatedKernel.IsStatic);
         Assert.Equal(TierClassesFor(64), generatedKernel.GetTypeMembers().Select(t => t.Name).Order(StringComparer.Ordinal));
         Assert.Equal(
-            TilePlan.For(new KernelSpec("App", EquatableArray<ContainingType>.Empty, "Kernel", 64, 8, 2, true, 0, 0.125f, true))
+            TilePlan.For(new KernelSpec("App", EquatableArray<ContainingType>.Empty, "Kernel", 64, 8, 2, true, 0, PatternSpec.None, 0.125f, true))
                 .Select(plan => plan.Name + "Tier")
                 .Order(StringComparer.Ordinal),
             TierClassesFor(64));
@@ -226,6 +226,7 @@ public sealed class CompilationTests
             KvGroups: 4,
             Causal: true,
             Window: 16,
+            Pattern: PatternSpec.None,
             Scale: 0.1f,
             ScaleIsDefault: false);
 
