@@ -308,7 +308,7 @@ public sealed partial class AttentionGenerator
         writer.Line("{");
         writer.Line($"    Causal = {(spec.Causal ? "true" : "false")}, Window = {spec.Window}, WindowLeft = {p.WindowLeft}, WindowRight = {p.WindowRight}, Chunk = {p.Chunk},");
         writer.Line($"    GlobalTokens = {(p.GlobalTokens ? "true" : "false")}, BlockSize = {p.BlockSize}, RandomBlocks = {p.RandomBlocks}, Seed = {p.Seed},");
-        writer.Line($"    Stride = {p.Stride}, FixedBlock = {p.FixedBlock}, FixedSummary = {p.FixedSummary},");
+        writer.Line($"    Stride = {p.Stride}, FixedBlock = {p.FixedBlock}, FixedSummary = {p.FixedSummary}, TopK = {p.TopK},");
         writer.Line("};");
         writer.Line();
         writer.Line("// Softmax scale times log2(e): folded into the packed queries so scores come out in the log2 domain");
@@ -358,6 +358,11 @@ public sealed partial class AttentionGenerator
         {
             int summary = p.FixedSummary == 0 ? 1 : p.FixedSummary;
             parts.Add($"Sparse Transformer fixed, block {p.FixedBlock}, {summary} summary position(s) (same block or j mod {p.FixedBlock} >= {p.FixedBlock - summary})");
+        }
+
+        if (p.TopK > 0)
+        {
+            parts.Add($"hard attention: each query's {p.TopK} best key(s) only");
         }
 
         return parts.Count == 1 && !spec.Causal ? "none (bidirectional, all keys)" : string.Join(", ", parts);

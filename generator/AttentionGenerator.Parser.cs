@@ -12,6 +12,9 @@ public sealed partial class AttentionGenerator
     /// <summary>The attribute's properties and their limits, shared with the diagnostics' wording.</summary>
     internal const int MaxHeadDim = 512;
 
+    /// <summary>Largest TopK (the runtime's AttentionPattern.MaxTopK).</summary>
+    internal const int MaxTopK = 256;
+
     /// <summary>
     /// Reads one [Attention] class into a <see cref="KernelSpec"/> (null when the configuration cannot work)
     /// and the diagnostics that explain why. This is the only step that sees symbols and syntax.
@@ -74,7 +77,7 @@ public sealed partial class AttentionGenerator
         int window = 0;
         bool causal = false;
         float scale = 0f;
-        int windowLeft = -1, windowRight = -1, chunk = 0, blockSize = 0, randomBlocks = 0, seed = 0, stride = 0, fixedBlock = 0, fixedSummary = 0;
+        int windowLeft = -1, windowRight = -1, chunk = 0, blockSize = 0, randomBlocks = 0, seed = 0, stride = 0, fixedBlock = 0, fixedSummary = 0, topK = 0;
         bool globalTokens = false;
         foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {
@@ -97,6 +100,7 @@ public sealed partial class AttentionGenerator
                 case "Stride" when value is int v: stride = v; break;
                 case "FixedBlock" when value is int v: fixedBlock = v; break;
                 case "FixedSummary" when value is int v: fixedSummary = v; break;
+                case "TopK" when value is int v: topK = v; break;
             }
         }
 
@@ -140,7 +144,7 @@ public sealed partial class AttentionGenerator
                 scale.ToString("R", CultureInfo.InvariantCulture)));
         }
 
-        var pattern = new PatternSpec(windowLeft, windowRight, chunk, globalTokens, blockSize, randomBlocks, seed, stride, fixedBlock, fixedSummary);
+        var pattern = new PatternSpec(windowLeft, windowRight, chunk, globalTokens, blockSize, randomBlocks, seed, stride, fixedBlock, fixedSummary, topK);
         CheckPattern(pattern, causal, window, className, attributeLocation, diagnostics);
 
         var diagnosticArray = new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutable());
@@ -188,6 +192,8 @@ public sealed partial class AttentionGenerator
         if (pattern.FixedBlock < 0) Range("FixedBlock", pattern.FixedBlock, "0 (not fixed) or more");
         if (pattern.FixedSummary < 0 || (pattern.FixedBlock > 0 && pattern.FixedSummary > pattern.FixedBlock))
             Range("FixedSummary", pattern.FixedSummary, $"1 to FixedBlock ({Format(pattern.FixedBlock)})");
+
+        if (pattern.TopK < 0 || pattern.TopK > MaxTopK) Range("TopK", pattern.TopK, $"0 (keep every key) to {Format(MaxTopK)}");
 
         if (window > 0 && pattern.WindowLeft >= 0) Conflict("Window", "WindowLeft", "Window is the symmetric form; use WindowLeft and WindowRight alone for an asymmetric window");
         if (window > 0 && pattern.WindowRight >= 0) Conflict("Window", "WindowRight", "Window is the symmetric form; use WindowLeft and WindowRight alone for an asymmetric window");

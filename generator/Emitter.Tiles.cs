@@ -41,6 +41,15 @@ public sealed partial class AttentionGenerator
                 writer.Line($"private const int SavedScoresOffset = {layout.SavedScores}; // savedScores [KeyTile][TileRows]: scores before the interval mask");
             }
 
+            if (spec.Pattern.TopK > 0)
+            {
+                writer.Line($"private const int TopK = {spec.Pattern.TopK};");
+                writer.Line($"private const int TopScoresOffset = {layout.TopScores};  // topScores [MaxTilesPerItem][TileRows][TopK]: each row's best scores so far");
+                writer.Line($"private const int TopKeysOffset = {layout.TopKeys};    // topKeys [MaxTilesPerItem][TileRows][TopK], int: their keys");
+                writer.Line($"private const int ThresholdOffset = {layout.Threshold};  // threshold [MaxTilesPerItem][TileRows]: the TopK-th best score");
+                writer.Line($"private const int TieLimitOffset = {layout.TieLimit};   // tieLimit [MaxTilesPerItem][TileRows], int: last kept key with the threshold score");
+            }
+
             writer.Line($"public const int ScratchFloats = {layout.Total};");
             writer.Line();
             writer.Line("public static readonly global::Attention.Kernels.KernelPlan Plan = new(Heads, KvGroups, HeadDim, TileRows, MaxTilesPerItem, KeyTile, ScratchFloats, Pattern);");
@@ -147,6 +156,11 @@ public sealed partial class AttentionGenerator
             writer.Line($"scratch.Slice(AccOffset, itemTiles * HeadDim * TileRows).Clear();");
             writer.Line($"scratch.Slice(RowMaxOffset, itemTiles * TileRows).Fill(float.NegativeInfinity);");
             writer.Line($"scratch.Slice(RowSumOffset, itemTiles * TileRows).Clear();");
+            if (spec.Pattern.TopK > 0)
+            {
+                writer.Line("global::Attention.Kernels.TopKSelection.Reset(scratch.Slice(TopScoresOffset), global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(scratch.Slice(TopKeysOffset)), itemTiles * TileRows * TopK);");
+            }
+
             writer.Line();
             if (spec.HasExtras)
             {
@@ -188,79 +202,25 @@ public sealed partial class AttentionGenerator
             writer.Line("int splitBegin = split * arguments.KeysPerSplit;");
             writer.Line("keyBegin = global::System.Math.Max(keyBegin, splitBegin);");
             writer.Line("keyEnd = global::System.Math.Min(keyEnd, splitBegin + arguments.KeysPerSplit);");
-            using (writer.Block("for (int keyTileStart = keyBegin; keyTileStart < keyEnd; keyTileStart += KeyTile)"))
+            if (spec.Pattern.TopK > 0)
             {
-                writer.Line("int keys = global::System.Math.Min(KeyTile, keyLength - keyTileStart);");
-                using (writer.Block("for (int groupIndex = 0; groupIndex < groupCount; groupIndex++)"))
+                writer.Line("// Hard attention: pass 0 computes every visible score and keeps each row's TopK best; pass 1 recomputes the same");
+                writer.Line("// scores and attends to the kept keys only.");
+                using (writer.Block("for (int pass = 0; pass < 2; pass++)"))
                 {
-                    writer.Line("int group = firstGroup + groupIndex;");
-                    EmitTileDecisions(writer, spec);
-                    if (plan.FeatureQuads)
+                    using (writer.Block("if (pass == 1)"))
                     {
-                        writer.Line("// A whole key tile inside the sequence is read straight from the cache rows (the decode plan uses each key once,");
-                        writer.Line("// so a copy would only add a pass over memory); a partial last tile is packed and zero-padded.");
-                        writer.Line("bool direct = keys == KeyTile;");
-                        using (writer.Block("if (!direct)"))
-                        {
-                            EmitPackRows(writer);
-                        }
-
-                        writer.Line("ref float cacheKey = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Key, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
-                        writer.Line("ref float cacheValue = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Value, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
-                    }
-                    else
-                    {
-                        EmitPackRows(writer);
+                        writer.Line($"global::Attention.Kernels.TopKSelection.Finish(ref {Unsafe}.Add(ref scratchStart, TopScoresOffset), ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TopKeysOffset)), itemTiles * TileRows, TopK,");
+                        writer.Line($"    ref {Unsafe}.Add(ref scratchStart, ThresholdOffset), ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TieLimitOffset)));");
                     }
 
-                    writer.Line("// Start loading the next key tile's rows now; they arrive while this tile is computed.");
-                    writer.Line("int nextKeys = global::System.Math.Min(KeyTile, keyEnd - keyTileStart - KeyTile);");
-                    writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Key, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
-                    writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Value, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
-                    using (writer.Block("for (int tile = groupIndex * tileCount; tile < (groupIndex + 1) * tileCount; tile++)"))
-                    {
-                        writer.Line($"int decision = {Unsafe}.Add(ref tileDecision, tile);");
-                        using (writer.Block("if (decision == 0)"))
-                        {
-                            writer.Line("continue;");
-                        }
-
-                        writer.Line();
-                        writer.Line($"ref int tileStart = ref {Unsafe}.Add(ref rowStart, tile * TileRows);");
-                        writer.Line($"ref int tileEnd = ref {Unsafe}.Add(ref rowEnd, tile * TileRows);");
-                        writer.Line($"ref int tileToken = ref {Unsafe}.Add(ref rowToken, tile * TileRows);");
-                        EmitMicrokernelCall(writer, plan, "ComputeScores", "cacheKey", "packedKey",
-                            keys => $"ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref {keys}, ref scores");
-                        using (writer.Block("if ((decision & global::Attention.Kernels.TilePattern.PatternMask) != 0)"))
-                        {
-                            if (spec.HasExtras)
-                            {
-                                writer.Line("// Keep the scores: the interval mask hides everything outside each row's interval, then the extra keys come back.");
-                                writer.Line("global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref scores, KeyTile * TileRows).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref savedScores, KeyTile * TileRows));");
-                            }
-
-                            writer.Line($"global::Attention.Kernels.TileMask.Apply{tier.Name}(ref scores, KeyTile, RowVectors, keyTileStart, ref tileStart, ref tileEnd);");
-                            if (spec.HasExtras)
-                            {
-                                writer.Line($"global::Attention.Kernels.TilePattern.RestoreExtras(ref scores, ref savedScores, keyTileStart, keys, TileRows, ref tileToken, ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows), in arguments.Pattern);");
-                            }
-                        }
-
-                        using (writer.Block("if ((decision & global::Attention.Kernels.TilePattern.RuntimeMask) != 0)"))
-                        {
-                            writer.Line("global::Attention.Kernels.TilePattern.ApplyMask(ref scores, keyTileStart, keys, TileRows, ref tileToken, in arguments.Pattern);");
-                        }
-
-                        using (writer.Block("if (arguments.Pattern.HasBias)"))
-                        {
-                            writer.Line("global::Attention.Kernels.TilePattern.AddBias(ref scores, keyTileStart, keys, TileRows, ref tileToken, firstRow + tile % tileCount * TileRows, group * HeadsPerGroup, HeadsPerGroup, in arguments.Pattern);");
-                        }
-
-                        writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
-                        EmitMicrokernelCall(writer, plan, "AccumulateValues", "cacheValue", "packedValue",
-                            values => $"ref scores, ref {values}, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows)");
-                    }
+                    writer.Line();
+                    EmitKeyTileLoop(writer, spec, plan);
                 }
+            }
+            else
+            {
+                EmitKeyTileLoop(writer, spec, plan);
             }
 
             writer.Line();
@@ -301,6 +261,102 @@ public sealed partial class AttentionGenerator
                 using (writer.Block("for (int d = 0; d < HeadDim; d++)"))
                 {
                     writer.Line("global::System.Runtime.CompilerServices.Unsafe.Add(ref destination, d) = global::System.Runtime.CompilerServices.Unsafe.Add(ref source, d * TileRows) * normalizer;");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The loop over key tiles: per key/value head of the item, decide per query tile, pack the key tile (unless no
+    /// query tile needs it), then per query tile scores, masks, bias, softmax step and P.V.
+    /// </summary>
+    private static void EmitKeyTileLoop(SourceWriter writer, KernelSpec spec, TilePlan plan)
+    {
+        VectorTier tier = plan.Tier;
+        using (writer.Block("for (int keyTileStart = keyBegin; keyTileStart < keyEnd; keyTileStart += KeyTile)"))
+        {
+            writer.Line("int keys = global::System.Math.Min(KeyTile, keyLength - keyTileStart);");
+            using (writer.Block("for (int groupIndex = 0; groupIndex < groupCount; groupIndex++)"))
+            {
+                writer.Line("int group = firstGroup + groupIndex;");
+                EmitTileDecisions(writer, spec);
+                if (plan.FeatureQuads)
+                {
+                    writer.Line("// A whole key tile inside the sequence is read straight from the cache rows (the decode plan uses each key once,");
+                    writer.Line("// so a copy would only add a pass over memory); a partial last tile is packed and zero-padded.");
+                    writer.Line("bool direct = keys == KeyTile;");
+                    using (writer.Block("if (!direct)"))
+                    {
+                        EmitPackRows(writer);
+                    }
+
+                    writer.Line("ref float cacheKey = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Key, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
+                    writer.Line("ref float cacheValue = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Value, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
+                }
+                else
+                {
+                    EmitPackRows(writer);
+                }
+
+                writer.Line("// Start loading the next key tile's rows now; they arrive while this tile is computed.");
+                writer.Line("int nextKeys = global::System.Math.Min(KeyTile, keyEnd - keyTileStart - KeyTile);");
+                writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Key, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
+                writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Value, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
+                using (writer.Block("for (int tile = groupIndex * tileCount; tile < (groupIndex + 1) * tileCount; tile++)"))
+                {
+                    writer.Line($"int decision = {Unsafe}.Add(ref tileDecision, tile);");
+                    using (writer.Block("if (decision == 0)"))
+                    {
+                        writer.Line("continue;");
+                    }
+
+                    writer.Line();
+                    writer.Line($"ref int tileStart = ref {Unsafe}.Add(ref rowStart, tile * TileRows);");
+                    writer.Line($"ref int tileEnd = ref {Unsafe}.Add(ref rowEnd, tile * TileRows);");
+                    writer.Line($"ref int tileToken = ref {Unsafe}.Add(ref rowToken, tile * TileRows);");
+                    EmitMicrokernelCall(writer, plan, "ComputeScores", "cacheKey", "packedKey",
+                        keys => $"ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref {keys}, ref scores");
+                    using (writer.Block("if ((decision & global::Attention.Kernels.TilePattern.PatternMask) != 0)"))
+                    {
+                        if (spec.HasExtras)
+                        {
+                            writer.Line("// Keep the scores: the interval mask hides everything outside each row's interval, then the extra keys come back.");
+                            writer.Line("global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref scores, KeyTile * TileRows).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref savedScores, KeyTile * TileRows));");
+                        }
+
+                        writer.Line($"global::Attention.Kernels.TileMask.Apply{tier.Name}(ref scores, KeyTile, RowVectors, keyTileStart, ref tileStart, ref tileEnd);");
+                        if (spec.HasExtras)
+                        {
+                            writer.Line($"global::Attention.Kernels.TilePattern.RestoreExtras(ref scores, ref savedScores, keyTileStart, keys, TileRows, ref tileToken, ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows), in arguments.Pattern);");
+                        }
+                    }
+
+                    using (writer.Block("if ((decision & global::Attention.Kernels.TilePattern.RuntimeMask) != 0)"))
+                    {
+                        writer.Line("global::Attention.Kernels.TilePattern.ApplyMask(ref scores, keyTileStart, keys, TileRows, ref tileToken, in arguments.Pattern);");
+                    }
+
+                    using (writer.Block("if (arguments.Pattern.HasBias)"))
+                    {
+                        writer.Line("global::Attention.Kernels.TilePattern.AddBias(ref scores, keyTileStart, keys, TileRows, ref tileToken, firstRow + tile % tileCount * TileRows, group * HeadsPerGroup, HeadsPerGroup, in arguments.Pattern);");
+                    }
+
+                    if (spec.Pattern.TopK > 0)
+                    {
+                        using (writer.Block("if (pass == 0)"))
+                        {
+                            writer.Line($"global::Attention.Kernels.TopKSelection.Collect(ref scores, keyTileStart, keys, TileRows, TopK, ref {Unsafe}.Add(ref scratchStart, TopScoresOffset + tile * TileRows * TopK),");
+                            writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TopKeysOffset + tile * TileRows * TopK)));");
+                            writer.Line("continue;");
+                        }
+
+                        writer.Line($"global::Attention.Kernels.TopKSelection.Apply(ref scores, keyTileStart, keys, TileRows, ref {Unsafe}.Add(ref scratchStart, ThresholdOffset + tile * TileRows),");
+                        writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TieLimitOffset + tile * TileRows)));");
+                    }
+
+                    writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
+                    EmitMicrokernelCall(writer, plan, "AccumulateValues", "cacheValue", "packedValue",
+                        values => $"ref scores, ref {values}, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows)");
                 }
             }
         }
@@ -672,6 +728,11 @@ public sealed partial class AttentionGenerator
             Value = Take(ref offset, plan.KeyTile * spec.HeadDim);
             Scores = Take(ref offset, plan.KeyTile * plan.TileRows);
             SavedScores = spec.HasExtras ? Take(ref offset, plan.KeyTile * plan.TileRows) : -1;
+            int topK = spec.Pattern.TopK;
+            TopScores = topK > 0 ? Take(ref offset, rows * topK) : -1;
+            TopKeys = topK > 0 ? Take(ref offset, rows * topK) : -1;
+            Threshold = topK > 0 ? Take(ref offset, rows) : -1;
+            TieLimit = topK > 0 ? Take(ref offset, rows) : -1;
             Total = offset;
         }
 
@@ -686,6 +747,10 @@ public sealed partial class AttentionGenerator
         public int TileSummary { get; }
         public int TileDecision { get; }
         public int SavedScores { get; }
+        public int TopScores { get; }
+        public int TopKeys { get; }
+        public int Threshold { get; }
+        public int TieLimit { get; }
         public int Correction { get; }
         public int Key { get; }
         public int Value { get; }

@@ -111,6 +111,15 @@ public sealed class AttentionAttribute : Attribute
     public int FixedSummary { get; set; }
 
     /// <summary>
+    /// Hard attention: when <c>K &gt; 0</c>, each query keeps only its K highest-scoring visible keys (ties go to the lower
+    /// key index) and the softmax runs over those alone; K = 1 is argmax attention. Scores are compared after scaling and
+    /// any bias. Costs about 1.5 times the same attention without it (the scores are computed twice: once to select, once
+    /// to attend) plus the selection. 1 to 256; 0 (the default) keeps every visible key. Not available with key splitting,
+    /// so a decode step with TopK runs its keys on one core per key/value head.
+    /// </summary>
+    public int TopK { get; set; }
+
+    /// <summary>
     /// Multiplier applied to every query-key dot product before the softmax. 0 (the default) means
     /// <c>1 / sqrt(HeadDim)</c>. Negative, NaN or infinite values are compile-time errors.
     /// </summary>

@@ -11,6 +11,9 @@ namespace Attention;
 /// </summary>
 public sealed record AttentionPattern
 {
+    /// <summary>The largest <see cref="TopK"/> (the per-row lists live in each thread's scratch).</summary>
+    public const int MaxTopK = 256;
+
     /// <summary>The dense pattern: every query sees every key.</summary>
     public static AttentionPattern Dense { get; } = new();
 
@@ -50,6 +53,9 @@ public sealed record AttentionPattern
     /// <summary>Fixed pattern's summary positions per block; 0 means 1.</summary>
     public int FixedSummary { get; init; }
 
+    /// <summary>Hard attention: keep each query's TopK best visible keys; 0 keeps all.</summary>
+    public int TopK { get; init; }
+
     /// <summary>Keys before <c>p - LeftReach</c> are hidden by the window; <see cref="long.MaxValue"/> when unbounded.</summary>
     internal long LeftReach => Window > 0 ? Window - 1L : WindowLeft >= 0 ? WindowLeft : long.MaxValue;
 
@@ -86,6 +92,7 @@ public sealed record AttentionPattern
         if (FixedBlock < 0) return $"FixedBlock must be 0 or more, but is {FixedBlock}";
         if (FixedSummary < 0 || (FixedBlock > 0 && FixedSummary > FixedBlock))
             return $"FixedSummary must be from 1 to FixedBlock ({FixedBlock}), but is {FixedSummary}";
+        if (TopK < 0 || TopK > MaxTopK) return $"TopK must be from 0 to {MaxTopK}, but is {TopK}";
         if (Window > 0 && (WindowLeft >= 0 || WindowRight >= 0)) return "Window cannot be combined with WindowLeft or WindowRight";
         if (Causal && WindowRight >= 0) return "WindowRight cannot be combined with Causal (causal already bounds the right side)";
         int families = (GlobalTokens ? 1 : 0) + (BlockSize > 0 ? 1 : 0) + (Stride > 0 ? 1 : 0) + (FixedBlock > 0 ? 1 : 0);

@@ -64,13 +64,13 @@ internal sealed record ContainingType(string Keyword, string Name, bool IsStatic
 /// WindowRight -1, the rest 0).
 /// </summary>
 internal sealed record PatternSpec(int WindowLeft, int WindowRight, int Chunk, bool GlobalTokens, int BlockSize, int RandomBlocks, int Seed,
-    int Stride, int FixedBlock, int FixedSummary)
+    int Stride, int FixedBlock, int FixedSummary, int TopK)
 {
     /// <summary>No pattern beyond Causal and Window.</summary>
-    public static PatternSpec None { get; } = new(-1, -1, 0, false, 0, 0, 0, 0, 0, 0);
+    public static PatternSpec None { get; } = new(-1, -1, 0, false, 0, 0, 0, 0, 0, 0, 0);
 
-    /// <summary>Whether any property is set.</summary>
-    public bool HasAny => this != None;
+    /// <summary>Whether any property that hides keys by position is set (TopK hides by score and needs no band).</summary>
+    public bool HasAny => this with { TopK = 0 } != None;
 
     /// <summary>Whether the pattern has keys outside each query's interval.</summary>
     public bool HasExtras => GlobalTokens || BlockSize > 0 || Stride > 0 || FixedBlock > 0;

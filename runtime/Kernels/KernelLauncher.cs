@@ -48,7 +48,8 @@ public static unsafe class KernelLauncher
         ReadOnlySpan<int> globalPositions, ReadOnlySpan<bool> mask, ReadOnlySpan<float> bias)
     {
         int threads = AttentionThreading.MaxDegreeOfParallelism;
-        WorkPartition.Cut cut = WorkPartition.Plan(queryLength, keyLength, plan, threads, allowKeySplits: true);
+        // Hard attention selects over all of a row's keys at once, so its key range is never split.
+        WorkPartition.Cut cut = WorkPartition.Plan(queryLength, keyLength, plan, threads, allowKeySplits: plan.Pattern.TopK == 0);
         Span<float> partials = cut.KeySplits > 1 ? ThreadScratch.GetPartials(cut.PartialFloats) : default;
         Span<int> randomTable = ThreadScratch.GetInts(RandomTableInts(plan.Pattern, keyLength));
         FillRandomTable(plan.Pattern, keyLength, randomTable);

@@ -130,6 +130,24 @@ public static class AttentionReference
                 }
             }
 
+            // Hard attention: only each row's TopK best keys (score descending, then key ascending) stay visible.
+            if (pattern.TopK > 0)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    var ranked = new List<(double Score, int Key)>();
+                    for (int j = 0; j < m; j++)
+                    {
+                        if (!double.IsNegativeInfinity(scores[i, j]))
+                            ranked.Add((scores[i, j], j));
+                    }
+
+                    ranked.Sort((a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Key.CompareTo(b.Key));
+                    for (int r = pattern.TopK; r < ranked.Count; r++)
+                        scores[i, ranked[r].Key] = double.NegativeInfinity;
+                }
+            }
+
             // P[i, j] = exp(S[i, j] - max_j' S[i, j']) / Σ_j' exp(S[i, j'] - max_j' S[i, j']). Subtracting the row
             // maximum leaves P unchanged mathematically and keeps exp from overflowing on large scores.
             for (int i = 0; i < n; i++)
@@ -286,6 +304,8 @@ public static class AttentionReference
     /// <item>FixedBlock l, summary c: visible exactly when <c>floor(j / l) == floor(p / l)</c> or <c>j mod l &gt;= l - c</c>.</item>
     /// <item>Otherwise visible.</item>
     /// </list>
+    /// A boolean mask, when given, hides more. <see cref="AttentionPattern.TopK"/> then keeps only each query's K best
+    /// visible keys by score (after scale and bias; ties to the lower key index): see <c>Forward</c>.
     /// Floors and mods round toward negative infinity (positions are negative when N &gt; M).
     /// </summary>
     /// <param name="queryIndex">Query token index <c>i</c>, in <c>[0, queryLength)</c>.</param>

@@ -39,6 +39,11 @@ public static class PatternConfigurations
         new(nameof(StridedBidirectionalD24), 24, 2, 2, new() { Stride = 5 }, StridedBidirectionalD24.Forward),
         new(nameof(FixedCausalD128Mqa), 128, 4, 1, new() { Causal = true, FixedBlock = 8, FixedSummary = 2 }, FixedCausalD128Mqa.Forward),
         new(nameof(FixedBidirectionalD8), 8, 2, 2, new() { FixedBlock = 5 }, FixedBidirectionalD8.Forward),
+        new(nameof(TopK1ArgmaxD64Gqa), 64, 4, 2, new() { TopK = 1 }, TopK1ArgmaxD64Gqa.Forward),
+        new(nameof(TopK5CausalD40Mqa), 40, 2, 1, new() { Causal = true, TopK = 5 }, TopK5CausalD40Mqa.Forward),
+        new(nameof(TopK3WindowD8), 8, 2, 2, new() { Window = 6, TopK = 3 }, TopK3WindowD8.Forward),
+        new(nameof(TopK64CausalD128), 128, 4, 4, new() { Causal = true, TopK = 64 }, TopK64CausalD128.Forward),
+        new(nameof(TopK4LongformerD32), 32, 2, 2, new() { GlobalTokens = true, Window = 3, TopK = 4 }, TopK4LongformerD32.Forward, TopK4LongformerD32.Forward),
     ];
 }
 
@@ -59,3 +64,8 @@ public static class PatternConfigurations
 [Attention(HeadDim = 24, Heads = 2, Stride = 5)] public static partial class StridedBidirectionalD24;
 [Attention(HeadDim = 128, Heads = 4, KvGroups = 1, Causal = true, FixedBlock = 8, FixedSummary = 2)] public static partial class FixedCausalD128Mqa;
 [Attention(HeadDim = 8, Heads = 2, FixedBlock = 5)] public static partial class FixedBidirectionalD8;
+[Attention(HeadDim = 64, Heads = 4, KvGroups = 2, TopK = 1)] public static partial class TopK1ArgmaxD64Gqa;
+[Attention(HeadDim = 40, Heads = 2, KvGroups = 1, Causal = true, TopK = 5)] public static partial class TopK5CausalD40Mqa;
+[Attention(HeadDim = 8, Heads = 2, Window = 6, TopK = 3)] public static partial class TopK3WindowD8;
+[Attention(HeadDim = 128, Heads = 4, Causal = true, TopK = 64)] public static partial class TopK64CausalD128;
+[Attention(HeadDim = 32, Heads = 2, GlobalTokens = true, Window = 3, TopK = 4)] public static partial class TopK4LongformerD32;

@@ -101,6 +101,57 @@ public sealed class PatternTests
     }
 
     [Fact]
+    public void HardAttentionBreaksTiesTowardTheLowerKeyIndex()
+    {
+        // Every key equal: every score ties, so TopK = 1 keeps key 0 and each output is value[0]; the causal TopK = 5
+        // kernel keeps keys 0..4 of those it sees, so its outputs average the first min(5, p + 1) values.
+        int n = 70, m = 70;
+        float[] key = new float[m * 2 * 64];
+        var random = new SplitMix64(3);
+        float[] row = new float[64];
+        random.Fill(row);
+        for (int j = 0; j < m * 2; j++)
+            row.CopyTo(key, j * 64);
+        float[] value = new float[key.Length];
+        random.Fill(value);
+        float[] query = new float[n * 4 * 64];
+        random.Fill(query);
+        float[] output = new float[query.Length];
+        TopK1ArgmaxD64Gqa.Forward(query, key, value, output, n, m);
+        for (int i = 0; i < n; i++)
+        {
+            for (int h = 0; h < 4; h++)
+            {
+                int g = h / 2;
+                Assert.True(output.AsSpan((i * 4 + h) * 64, 64).SequenceEqual(value.AsSpan(g * 64, 64)), $"token {i} head {h}");
+            }
+        }
+
+        float[] key40 = new float[m * 40];
+        float[] row40 = new float[40];
+        random.Fill(row40);
+        for (int j = 0; j < m; j++)
+            row40.CopyTo(key40, j * 40);
+        float[] value40 = new float[key40.Length];
+        random.Fill(value40);
+        float[] query40 = new float[n * 2 * 40];
+        random.Fill(query40);
+        float[] output40 = new float[query40.Length];
+        TopK5CausalD40Mqa.Forward(query40, key40, value40, output40, n, m);
+        for (int i = 0; i < n; i++)
+        {
+            int kept = Math.Min(5, i + 1);
+            for (int d = 0; d < 40; d++)
+            {
+                double mean = 0;
+                for (int j = 0; j < kept; j++)
+                    mean += value40[j * 40 + d];
+                Assert.True(Math.Abs(mean / kept - output40[(i * 2 + 1) * 40 + d]) < 1e-5, $"token {i} feature {d}");
+            }
+        }
+    }
+
+    [Fact]
     public void GlobalPositionsAreValidatedBeforeAnyWork()
     {
         PatternCase kernel = PatternConfigurations.All.Single(k => k.Name == nameof(LongformerD64Gqa));
