@@ -190,7 +190,7 @@ public sealed partial class AttentionGenerator
         if (pattern.RandomBlocks < 0) Range("RandomBlocks", pattern.RandomBlocks, "0 or more");
         if (pattern.Stride < 0) Range("Stride", pattern.Stride, "0 (not strided) or more");
         if (pattern.FixedBlock < 0) Range("FixedBlock", pattern.FixedBlock, "0 (not fixed) or more");
-        if (pattern.FixedSummary < 0 || (pattern.FixedBlock > 0 && pattern.FixedSummary > pattern.FixedBlock))
+        if (pattern.FixedBlock > 0 && (pattern.FixedSummary < 0 || pattern.FixedSummary > pattern.FixedBlock))
             Range("FixedSummary", pattern.FixedSummary, $"1 to FixedBlock ({Format(pattern.FixedBlock)})");
 
         if (pattern.TopK < 0 || pattern.TopK > MaxTopK) Range("TopK", pattern.TopK, $"0 (keep every key) to {Format(MaxTopK)}");
@@ -204,13 +204,15 @@ public sealed partial class AttentionGenerator
         if (pattern.BlockSize > 0) families.Add("BlockSize");
         if (pattern.Stride > 0) families.Add("Stride");
         if (pattern.FixedBlock > 0) families.Add("FixedBlock");
-        if (families.Count > 1) Conflict(families[0], families[1], "a kernel has at most one sparse pattern (Longformer, BigBird, strided or fixed)");
+        // Two sparse patterns have one fix (drop one), so the two rules below that assume a single pattern stay quiet.
+        bool singlePattern = families.Count <= 1;
+        if (!singlePattern) Conflict(families[0], families[1], "a kernel has at most one sparse pattern (Longformer, BigBird, strided or fixed)");
 
         string? local = window > 0 ? "Window" : pattern.WindowLeft >= 0 ? "WindowLeft" : pattern.WindowRight >= 0 ? "WindowRight" : pattern.Chunk > 0 ? "Chunk" : null;
         string? ownLocal = pattern.BlockSize > 0 ? "BlockSize" : pattern.Stride > 0 ? "Stride" : pattern.FixedBlock > 0 ? "FixedBlock" : null;
-        if (local is not null && ownLocal is not null) Conflict(ownLocal, local, $"{ownLocal} defines its own local part");
+        if (singlePattern && local is not null && ownLocal is not null) Conflict(ownLocal, local, $"{ownLocal} defines its own local part");
 
-        if (pattern.GlobalTokens && local is null) Needs("GlobalTokens", "a local part: Window, WindowLeft, WindowRight or Chunk");
+        if (singlePattern && pattern.GlobalTokens && local is null) Needs("GlobalTokens", "a local part: Window, WindowLeft, WindowRight or Chunk");
         if (pattern.BlockSize == 0 && pattern.RandomBlocks != 0) Needs("RandomBlocks", "BlockSize (BigBird)");
         if (pattern.BlockSize == 0 && pattern.Seed != 0) Needs("Seed", "BlockSize (BigBird)");
         if (pattern.FixedBlock == 0 && pattern.FixedSummary != 0) Needs("FixedSummary", "FixedBlock");

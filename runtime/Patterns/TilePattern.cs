@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Attention.Kernels;
 
@@ -332,10 +334,43 @@ public static unsafe class TilePattern
     public static void AddBias(ref float scores, int tileStart, int keys, int tileRows, ref int rowToken, int firstRow, int firstHead, int headsPerGroup,
         in PatternArguments pattern)
     {
+        // Row r's bias row starts at offset[r]; scores hold rows in lanes, so with AVX2 eight rows' values for one key
+        // are one gather (the offsets, relative to the smallest, must fit an int).
+        Span<long> offsets = stackalloc long[tileRows];
+        long lowest = long.MaxValue;
+        long highest = long.MinValue;
         for (int r = 0; r < tileRows; r++)
         {
             int head = firstHead + (firstRow + r) % headsPerGroup;
-            float* row = pattern.Bias + head * pattern.BiasHeadStride + (long)Unsafe.Add(ref rowToken, r) * pattern.KeyLength + tileStart;
+            offsets[r] = head * pattern.BiasHeadStride + (long)Unsafe.Add(ref rowToken, r) * pattern.KeyLength + tileStart;
+            lowest = Math.Min(lowest, offsets[r]);
+            highest = Math.Max(highest, offsets[r]);
+        }
+
+        if (Avx2.IsSupported && tileRows % 8 == 0 && highest - lowest <= int.MaxValue - keys)
+        {
+            Span<int> relative = stackalloc int[tileRows];
+            for (int r = 0; r < tileRows; r++)
+                relative[r] = (int)(offsets[r] - lowest);
+            float* start = pattern.Bias + lowest;
+            Vector256<float> log2E = Vector256.Create(Log2E);
+            for (int v = 0; v < tileRows; v += 8)
+            {
+                Vector256<int> index = Vector256.LoadUnsafe(ref relative[0], (nuint)v);
+                for (int j = 0; j < keys; j++)
+                {
+                    nuint offset = (nuint)(j * tileRows + v);
+                    Vector256<float> bias = Avx2.GatherVector256(start + j, index, 4);
+                    Vector256.MultiplyAddEstimate(bias, log2E, Vector256.LoadUnsafe(ref scores, offset)).StoreUnsafe(ref scores, offset);
+                }
+            }
+
+            return;
+        }
+
+        for (int r = 0; r < tileRows; r++)
+        {
+            float* row = pattern.Bias + offsets[r];
             for (int j = 0; j < keys; j++)
             {
                 Unsafe.Add(ref scores, j * tileRows + r) += row[j] * Log2E;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Attention.Kernels;
 
@@ -36,31 +37,65 @@ public static class TopKSelection
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Collect(ref float scores, int keyTileStart, int keys, int tileRows, int k, ref float topScores, ref int topKeys)
     {
+        // Most scores do not beat their row's current K-th best: compare eight rows at a time and insert only where one does.
+        if (Vector256.IsHardwareAccelerated && tileRows % Vector256<float>.Count == 0 && tileRows <= MaxVectorRows)
+        {
+            Span<float> worst = stackalloc float[MaxVectorRows];
+            for (int r = 0; r < tileRows; r++)
+                worst[r] = Unsafe.Add(ref topScores, r * k + k - 1);
+
+            for (int j = 0; j < keys; j++)
+            {
+                for (int v = 0; v < tileRows; v += Vector256<float>.Count)
+                {
+                    Vector256<float> row = Vector256.LoadUnsafe(ref scores, (nuint)(j * tileRows + v));
+                    uint better = Vector256.GreaterThan(row, Vector256.LoadUnsafe(ref worst[0], (nuint)v)).ExtractMostSignificantBits();
+                    while (better != 0)
+                    {
+                        int r = v + System.Numerics.BitOperations.TrailingZeroCount(better);
+                        better &= better - 1;
+                        worst[r] = Insert(ref Unsafe.Add(ref topScores, r * k), ref Unsafe.Add(ref topKeys, r * k), k,
+                            Unsafe.Add(ref scores, j * tileRows + r), keyTileStart + j);
+                    }
+                }
+            }
+
+            return;
+        }
+
         for (int r = 0; r < tileRows; r++)
         {
             ref float rowScores = ref Unsafe.Add(ref topScores, r * k);
             ref int rowKeys = ref Unsafe.Add(ref topKeys, r * k);
-            float worst = Unsafe.Add(ref rowScores, k - 1);
+            float rowWorst = Unsafe.Add(ref rowScores, k - 1);
             for (int j = 0; j < keys; j++)
             {
                 float score = Unsafe.Add(ref scores, j * tileRows + r);
-                if (!(score > worst))
-                    continue;
-
-                // Insert after every kept score at least as large (those with equal scores have lower indices).
-                int position = k - 1;
-                while (position > 0 && Unsafe.Add(ref rowScores, position - 1) < score)
-                {
-                    Unsafe.Add(ref rowScores, position) = Unsafe.Add(ref rowScores, position - 1);
-                    Unsafe.Add(ref rowKeys, position) = Unsafe.Add(ref rowKeys, position - 1);
-                    position--;
-                }
-
-                Unsafe.Add(ref rowScores, position) = score;
-                Unsafe.Add(ref rowKeys, position) = keyTileStart + j;
-                worst = Unsafe.Add(ref rowScores, k - 1);
+                if (score > rowWorst)
+                    rowWorst = Insert(ref rowScores, ref rowKeys, k, score, keyTileStart + j);
             }
         }
+    }
+
+    private const int MaxVectorRows = 64;
+
+    /// <summary>
+    /// Puts (score, key) into a row's list, after every kept score at least as large (those with equal scores have lower
+    /// keys), dropping the last; returns the new K-th best score.
+    /// </summary>
+    private static float Insert(ref float rowScores, ref int rowKeys, int k, float score, int key)
+    {
+        int position = k - 1;
+        while (position > 0 && Unsafe.Add(ref rowScores, position - 1) < score)
+        {
+            Unsafe.Add(ref rowScores, position) = Unsafe.Add(ref rowScores, position - 1);
+            Unsafe.Add(ref rowKeys, position) = Unsafe.Add(ref rowKeys, position - 1);
+            position--;
+        }
+
+        Unsafe.Add(ref rowScores, position) = score;
+        Unsafe.Add(ref rowKeys, position) = key;
+        return Unsafe.Add(ref rowScores, k - 1);
     }
 
     /// <summary>
@@ -93,7 +128,26 @@ public static class TopKSelection
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(ref float scores, int keyTileStart, int keys, int tileRows, ref float threshold, ref int tieLimit)
     {
-        for (int r = 0; r < tileRows; r++)
+        int r0 = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> hidden = Vector256.Create(float.NegativeInfinity);
+            for (; r0 + Vector256<float>.Count <= tileRows; r0 += Vector256<float>.Count)
+            {
+                Vector256<float> rowThreshold = Vector256.LoadUnsafe(ref threshold, (nuint)r0);
+                Vector256<int> rowTieLimit = Vector256.LoadUnsafe(ref tieLimit, (nuint)r0);
+                for (int j = 0; j < keys; j++)
+                {
+                    nuint offset = (nuint)(j * tileRows + r0);
+                    Vector256<float> score = Vector256.LoadUnsafe(ref scores, offset);
+                    Vector256<float> kept = Vector256.GreaterThan(score, rowThreshold)
+                        | (Vector256.Equals(score, rowThreshold) & Vector256.LessThanOrEqual(Vector256.Create(keyTileStart + j), rowTieLimit).AsSingle());
+                    Vector256.ConditionalSelect(kept, score, hidden).StoreUnsafe(ref scores, offset);
+                }
+            }
+        }
+
+        for (int r = r0; r < tileRows; r++)
         {
             float rowThreshold = Unsafe.Add(ref threshold, r);
             int rowTieLimit = Unsafe.Add(ref tieLimit, r);

@@ -82,12 +82,12 @@ public sealed class CompilationTests
         Assert.Contains($", {heads / effectiveGroups} query heads per key/value head)\n", header, StringComparison.Ordinal);
         string mask = (causal, window > 0) switch
         {
-            (true, true) => $"causal, sliding window {window}",
+            (true, true) => $"causal (keys j <= p), sliding window {window} (keys p - {window - 1} .. p)",
             (true, false) => "causal (keys j <= p)",
-            (false, true) => $"bidirectional, sliding window {window}",
+            (false, true) => $"bidirectional, sliding window {window} (keys |p - j| < {window})",
             (false, false) => "none (bidirectional, all keys)",
         };
-        Assert.Contains($"//   Mask     {mask}", header, StringComparison.Ordinal);
+        Assert.Contains($"//   Mask     {mask}\n", header, StringComparison.Ordinal);
         string scaleLine = scale == 0f
             ? $"//   Scale    {((float)(1.0 / Math.Sqrt(headDim))).ToString("R", CultureInfo.InvariantCulture)} (1/sqrt({headDim}))\n"
             : $"//   Scale    {scale.ToString("R", CultureInfo.InvariantCulture)}\n";
@@ -129,7 +129,8 @@ public sealed class CompilationTests
 
         Assert.Equal(
             new[] { "AttentionGeneratedKernel", "Forward" },
-            kernel.GetMembers().Where(m => !m.IsImplicitlyDeclared).Select(m => m.Name).Order(StringComparer.Ordinal));
+            kernel.GetMembers().Where(m => !m.IsImplicitlyDeclared).Select(m => m.Name).Distinct().Order(StringComparer.Ordinal));
+        ForwardOverloads.AssertExactly(run, "App.Kernel");
         INamedTypeSymbol generatedKernel = GeneratedKernelOf(run, "App.Kernel");
         Assert.Equal(Accessibility.Private, generatedKernel.DeclaredAccessibility);
         Assert.True(generatedKernel.IsStatic);
@@ -140,6 +141,90 @@ public sealed class CompilationTests
                 .Order(StringComparer.Ordinal),
             TierClassesFor(64));
     }
+
+    /// <summary>
+    /// Pattern kernels: each family and local part across HeadDims that take every tier path (multiples of 8, of 4
+    /// only, and neither), with MHA, GQA and MQA; the header's Mask line each one must carry.
+    /// </summary>
+    public static TheoryData<int, int, int, string, string> PatternConfigurations { get; } = new()
+    {
+        { 64, 8, 2, "WindowLeft = 3, WindowRight = 1", "bidirectional, window keys p - 3 .. p + 1" },
+        { 3, 4, 1, "WindowLeft = 5", "bidirectional, window keys p - 5 .. p + inf" },
+        { 100, 6, 3, "WindowRight = 2", "bidirectional, window keys p - inf .. p + 2" },
+        { 128, 32, 8, "Causal = true, WindowLeft = 7", "causal (keys j <= p), window keys p - 7 .. p + 0" },
+        { 17, 8, 8, "Causal = true, Chunk = 32", "causal (keys j <= p), chunks of 32 (floor(j / 32) == floor(p / 32))" },
+        { 40, 8, 1, "Chunk = 1", "bidirectional, chunks of 1 (floor(j / 1) == floor(p / 1))" },
+        { 96, 12, 4, "Causal = true, Window = 8, Chunk = 16",
+            "causal (keys j <= p), sliding window 8 (keys p - 7 .. p), chunks of 16 (floor(j / 16) == floor(p / 16))" },
+        { 64, 12, 12, "GlobalTokens = true, Window = 4",
+            "bidirectional, sliding window 4 (keys |p - j| < 4), global tokens given at run time (Longformer)" },
+        { 33, 6, 2, "Causal = true, GlobalTokens = true, WindowLeft = 2",
+            "causal (keys j <= p), window keys p - 2 .. p + 0, global tokens given at run time (Longformer)" },
+        { 256, 4, 1, "GlobalTokens = true, Chunk = 16", "bidirectional, chunks of 16 (floor(j / 16) == floor(p / 16)), global tokens given at run time (Longformer)" },
+        { 64, 8, 8, "BlockSize = 16, RandomBlocks = 2, Seed = 5",
+            "bidirectional, BigBird blocks of 16: 3-block window, first and last block global, 2 random block(s) per query block (seed 5)" },
+        { 1, 1, 1, "Causal = true, BlockSize = 8", "causal (keys j <= p), BigBird blocks of 8: 3-block window, first and last block global, 0 random block(s) per query block (seed 0)" },
+        { 128, 16, 4, "Causal = true, Stride = 8", "causal (keys j <= p), Sparse Transformer strided, stride 8 (|p - j| < 8 or (p - j) mod 8 == 0)" },
+        { 20, 6, 6, "Stride = 3", "bidirectional, Sparse Transformer strided, stride 3 (|p - j| < 3 or (p - j) mod 3 == 0)" },
+        { 64, 8, 2, "FixedBlock = 16, FixedSummary = 2",
+            "bidirectional, Sparse Transformer fixed, block 16, 2 summary position(s) (same block or j mod 16 >= 14)" },
+        { 512, 8, 1, "Causal = true, FixedBlock = 32", "causal (keys j <= p), Sparse Transformer fixed, block 32, 1 summary position(s) (same block or j mod 32 >= 31)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(PatternConfigurations))]
+    public void PatternKernelCompilesWithoutWarningsAndStatesItsMask(int headDim, int heads, int kvGroups, string pattern, string mask)
+    {
+        GeneratorRun run = GeneratorHarness.Run(PatternSource(headDim, heads, kvGroups, pattern));
+
+        Assert.True(run.GeneratorDiagnostics.IsEmpty, GeneratorHarness.Describe(run.GeneratorDiagnostics));
+        Assert.Equal(new[] { "App.Kernel.Attention.g.cs" }, run.GeneratedSources.Keys);
+        Assert.True(run.OutputWarningsAndErrors.IsEmpty, GeneratorHarness.Describe(run.OutputWarningsAndErrors));
+        Assert.Contains($"//   Mask     {mask}\n", HeaderOf(run.GeneratedSources.Values.Single()), StringComparison.Ordinal);
+        ForwardOverloads.AssertExactly(run, "App.Kernel", globalTokens: pattern.Contains("GlobalTokens = true", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(PatternConfigurations))]
+    public void GeneratedPatternMatchesTheAttribute(int headDim, int heads, int kvGroups, string pattern, string mask)
+    {
+        _ = mask;
+        GeneratorRun run = GeneratorHarness.Run(PatternSource(headDim, heads, kvGroups, pattern));
+        // Every settable property of the runtime's AttentionPattern is stated: the attribute's value where the source
+        // sets it, the runtime default (the same as the attribute's) elsewhere.
+        var defaults = new AttentionPattern();
+        Dictionary<string, object> expected = typeof(AttentionPattern)
+            .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.SetMethod is not null)
+            .ToDictionary(p => p.Name, p => p.GetValue(defaults)!);
+        foreach (string assignment in pattern.Split(", "))
+        {
+            string[] sides = assignment.Split(" = ");
+            Assert.True(expected.ContainsKey(sides[0]), sides[0]);
+            expected[sides[0]] = sides[1] is "true" or "false" ? bool.Parse(sides[1]) : int.Parse(sides[1], CultureInfo.InvariantCulture);
+        }
+
+        // The Pattern field's object initializer, one constant per property.
+        SyntaxTree tree = run.OutputCompilation.SyntaxTrees.Single(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal));
+        SemanticModel model = run.OutputCompilation.GetSemanticModel(tree);
+        var declarator = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax>()
+            .Single(v => v.Identifier.ValueText == "Pattern");
+        var creation = Assert.IsAssignableFrom<Microsoft.CodeAnalysis.CSharp.Syntax.BaseObjectCreationExpressionSyntax>(declarator.Initializer!.Value);
+        Dictionary<string, object> actual = creation.Initializer!.Expressions
+            .Cast<Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax>()
+            .ToDictionary(a => a.Left.ToString(), a => model.GetConstantValue(a.Right).Value!);
+
+        Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), actual.OrderBy(p => p.Key, StringComparer.Ordinal));
+        Assert.Equal("Attention.AttentionPattern", model.GetTypeInfo(creation).Type!.ToDisplayString());
+    }
+
+    private static string PatternSource(int headDim, int heads, int kvGroups, string pattern) => $$"""
+        namespace App;
+
+        /// <summary>Pattern kernel under test.</summary>
+        [global::Attention.Attention(HeadDim = {{headDim}}, Heads = {{heads}}, KvGroups = {{kvGroups}}, {{pattern}})]
+        public static partial class Kernel { }
+        """;
 
     [Fact]
     public void HeaderTilingTableForHeadDim128()

@@ -241,6 +241,153 @@ public sealed class DiagnosticTests
             Message(diagnostic));
     }
 
+    private const string SymmetricWindow = "Window is the symmetric form; use WindowLeft and WindowRight alone for an asymmetric window";
+    private const string OneSparsePattern = "a kernel has at most one sparse pattern (Longformer, BigBird, strided or fixed)";
+
+    [Theory]
+    [InlineData("Window = 4, WindowLeft = 3", "Window", "WindowLeft", SymmetricWindow)]
+    [InlineData("Window = 4, WindowLeft = 0", "Window", "WindowLeft", SymmetricWindow)]
+    [InlineData("Window = 4, WindowRight = 1", "Window", "WindowRight", SymmetricWindow)]
+    [InlineData("Causal = true, WindowRight = 1", "Causal", "WindowRight", "Causal already hides every key to the right")]
+    [InlineData("Causal = true, WindowRight = 0", "Causal", "WindowRight", "Causal already hides every key to the right")]
+    [InlineData("BlockSize = 16, Stride = 8", "BlockSize", "Stride", OneSparsePattern)]
+    [InlineData("Stride = 8, FixedBlock = 16", "Stride", "FixedBlock", OneSparsePattern)]
+    [InlineData("BlockSize = 16, FixedBlock = 16", "BlockSize", "FixedBlock", OneSparsePattern)]
+    [InlineData("Causal = true, Stride = 8, Window = 4", "Stride", "Window", "Stride defines its own local part")]
+    [InlineData("Stride = 8, WindowLeft = 2", "Stride", "WindowLeft", "Stride defines its own local part")]
+    [InlineData("BlockSize = 16, Chunk = 64", "BlockSize", "Chunk", "BlockSize defines its own local part")]
+    [InlineData("FixedBlock = 16, WindowRight = 3", "FixedBlock", "WindowRight", "FixedBlock defines its own local part")]
+    public void ATTN0013_PatternConflict(string pattern, string first, string second, string why)
+    {
+        string attribute = $"Attention.Attention(HeadDim = 64, Heads = 8, {pattern})";
+        Diagnostic diagnostic = AssertSingleError(StaticPartial(attribute), "ATTN0013");
+
+        Assert.Equal($"[Attention] on 'Kernel' sets {first} and {second}, which cannot be combined: {why}", Message(diagnostic));
+        AssertLocation(diagnostic, StaticPartial(attribute), attribute);
+    }
+
+    [Theory]
+    [InlineData("Window = 4")]
+    [InlineData("Chunk = 32")]
+    [InlineData(null)]
+    public void ATTN0013_GlobalTokensWithAnotherSparsePattern(string? local)
+    {
+        // Two sparse patterns are one fault with one fix (drop one of them): the rules that assume a single pattern
+        // (GlobalTokens needs a local part, BlockSize forbids one) stay quiet, with or without a window.
+        string attribute = $"Attention.Attention(HeadDim = 64, Heads = 8, GlobalTokens = true, BlockSize = 16{(local is null ? string.Empty : ", " + local)})";
+        GeneratorRun run = GeneratorHarness.Run(StaticPartial(attribute));
+
+        string[] messages = run.GeneratorDiagnostics.Select(d => $"{d.Id}: {Message(d)}").Order(StringComparer.Ordinal).ToArray();
+        string[] expected =
+        [
+            $"ATTN0013: [Attention] on 'Kernel' sets GlobalTokens and BlockSize, which cannot be combined: {OneSparsePattern}",
+        ];
+        Assert.Equal(expected, messages);
+        Assert.All(run.GeneratorDiagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Theory]
+    [InlineData("WindowLeft = -2", "WindowLeft", "-2", "-1 (unbounded) or more")]
+    [InlineData("WindowLeft = int.MinValue", "WindowLeft", "-2147483648", "-1 (unbounded) or more")]
+    [InlineData("WindowRight = -5", "WindowRight", "-5", "-1 (unbounded) or more")]
+    [InlineData("Chunk = -1", "Chunk", "-1", "0 (no chunks) or more")]
+    [InlineData("BlockSize = -16", "BlockSize", "-16", "0 (not BigBird) or more")]
+    [InlineData("BlockSize = 16, RandomBlocks = -1", "RandomBlocks", "-1", "0 or more")]
+    [InlineData("Causal = true, Stride = -8", "Stride", "-8", "0 (not strided) or more")]
+    [InlineData("FixedBlock = -1", "FixedBlock", "-1", "0 (not fixed) or more")]
+    [InlineData("FixedBlock = 16, FixedSummary = 17", "FixedSummary", "17", "1 to FixedBlock (16)")]
+    [InlineData("FixedBlock = 16, FixedSummary = -1", "FixedSummary", "-1", "1 to FixedBlock (16)")]
+    [InlineData("TopK = -1", "TopK", "-1", "0 (keep every key) to 256")]
+    [InlineData("Causal = true, TopK = 257", "TopK", "257", "0 (keep every key) to 256")]
+    public void ATTN0014_PatternOutOfRange(string pattern, string property, string shownAs, string expected)
+    {
+        string attribute = $"Attention.Attention(HeadDim = 64, Heads = 8, {pattern})";
+        Diagnostic diagnostic = AssertSingleError(StaticPartial(attribute), "ATTN0014");
+
+        Assert.Equal($"[Attention] on 'Kernel' has {property} = {shownAs}; expected {expected}", Message(diagnostic));
+        AssertLocation(diagnostic, StaticPartial(attribute), attribute);
+    }
+
+    [Theory]
+    [InlineData("GlobalTokens = true", "GlobalTokens", "a local part: Window, WindowLeft, WindowRight or Chunk")]
+    [InlineData("Causal = true, GlobalTokens = true", "GlobalTokens", "a local part: Window, WindowLeft, WindowRight or Chunk")]
+    [InlineData("RandomBlocks = 2", "RandomBlocks", "BlockSize (BigBird)")]
+    [InlineData("Seed = 5", "Seed", "BlockSize (BigBird)")]
+    [InlineData("Seed = -5", "Seed", "BlockSize (BigBird)")]
+    [InlineData("FixedSummary = 2", "FixedSummary", "FixedBlock")]
+    public void ATTN0015_PatternIncomplete(string pattern, string property, string needed)
+    {
+        string attribute = $"Attention.Attention(HeadDim = 64, Heads = 8, {pattern})";
+        Diagnostic diagnostic = AssertSingleError(StaticPartial(attribute), "ATTN0015");
+
+        Assert.Equal($"[Attention] on 'Kernel' sets {property}, which needs {needed}", Message(diagnostic));
+        AssertLocation(diagnostic, StaticPartial(attribute), attribute);
+    }
+
+    [Fact]
+    public void EachPatternFaultIsReportedOnce()
+    {
+        // Range, conflict and dependency checks run side by side; each fault names its own properties.
+        GeneratorRun run = GeneratorHarness.Run(StaticPartial(
+            "Attention.Attention(HeadDim = 64, Heads = 8, Causal = true, Window = 4, WindowRight = 2, Chunk = -1, Seed = 3)"));
+
+        Assert.Equal(
+            new[]
+            {
+                "ATTN0013: [Attention] on 'Kernel' sets Causal and WindowRight, which cannot be combined: Causal already hides every key to the right",
+                $"ATTN0013: [Attention] on 'Kernel' sets Window and WindowRight, which cannot be combined: {SymmetricWindow}",
+                "ATTN0014: [Attention] on 'Kernel' has Chunk = -1; expected 0 (no chunks) or more",
+                "ATTN0015: [Attention] on 'Kernel' sets Seed, which needs BlockSize (BigBird)",
+            },
+            run.GeneratorDiagnostics.Select(d => $"{d.Id}: {Message(d)}").Order(StringComparer.Ordinal));
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    /// <summary>One configuration of each pattern family and of the local parts, plus edge values the rules accept.</summary>
+    public static TheoryData<string, bool> ValidPatterns { get; } = new()
+    {
+        { "WindowLeft = 3, WindowRight = 1", false },
+        { "WindowLeft = 0, WindowRight = 0", false },
+        { "WindowLeft = 5", false },
+        { "WindowRight = 2", false },
+        { "WindowLeft = -1, WindowRight = -1", false },
+        { "Causal = true, WindowLeft = 7", false },
+        { "Causal = true, WindowLeft = 0", false },
+        { "Causal = true, Chunk = 32", false },
+        { "Chunk = 1", false },
+        { "Causal = true, Window = 8, Chunk = 32", false },
+        { "WindowLeft = 4, WindowRight = 4, Chunk = 16", false },
+        { "GlobalTokens = true, Window = 4", true },
+        { "Causal = true, GlobalTokens = true, Window = 4", true },
+        { "GlobalTokens = true, WindowLeft = 2, WindowRight = 3", true },
+        { "GlobalTokens = true, Chunk = 16", true },
+        { "GlobalTokens = false, Window = 4", false },
+        { "BlockSize = 16, RandomBlocks = 2, Seed = 5", false },
+        { "BlockSize = 16", false },
+        { "Causal = true, BlockSize = 8, RandomBlocks = 1, Seed = -7", false },
+        { "Causal = true, Stride = 8", false },
+        { "Stride = 8", false },
+        { "FixedBlock = 16, FixedSummary = 2", false },
+        { "FixedBlock = 16", false },
+        { "FixedBlock = 16, FixedSummary = 16", false },
+        { "Causal = true, FixedBlock = 1, FixedSummary = 1", false },
+        { "TopK = 1", false },
+        { "Causal = true, Window = 64, TopK = 256", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(ValidPatterns))]
+    public void ValidPatternsProduceNoDiagnosticsOfAnyKind(string pattern, bool globalTokens)
+    {
+        GeneratorRun run = GeneratorHarness.Run(StaticPartial($"Attention.Attention(HeadDim = 64, Heads = 8, KvGroups = 2, {pattern})"));
+
+        Assert.True(run.GeneratorDiagnostics.IsEmpty, GeneratorHarness.Describe(run.GeneratorDiagnostics));
+        Assert.Equal(new[] { "App.Kernel.Attention.g.cs" }, run.GeneratedSources.Keys);
+        Assert.True(run.OutputDiagnostics.IsEmpty, GeneratorHarness.Describe(run.OutputDiagnostics));
+        ForwardOverloads.AssertExactly(run, "App.Kernel", globalTokens);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -317,7 +464,7 @@ public sealed class DiagnosticTests
     public void EveryDescriptorHasATest()
     {
         // Ids tested above; a new descriptor without a test here fails this check.
-        string[] tested = Enumerable.Range(1, 12).Select(i => $"ATTN{i:D4}").ToArray();
+        string[] tested = Enumerable.Range(1, 15).Select(i => $"ATTN{i:D4}").ToArray();
         string[] declared = typeof(DiagnosticDescriptors)
             .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(p => ((DiagnosticDescriptor)p.GetValue(null)!).Id)
@@ -466,11 +613,7 @@ public sealed class DiagnosticTests
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Single(run.GeneratedSources);
         Assert.True(run.OutputDiagnostics.IsEmpty, GeneratorHarness.Describe(run.OutputDiagnostics));
-        INamedTypeSymbol? kernel = run.OutputCompilation.GetTypeByMetadataName(metadataName);
-        Assert.NotNull(kernel);
-        IMethodSymbol forward = Assert.Single(kernel.GetMembers("Forward").OfType<IMethodSymbol>());
-        Assert.Equal(Accessibility.Public, forward.DeclaredAccessibility);
-        Assert.True(forward.IsStatic);
+        ForwardOverloads.AssertExactly(run, metadataName);
     }
 
     [Theory]

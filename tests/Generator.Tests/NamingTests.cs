@@ -51,17 +51,29 @@ public sealed class NamingTests
     }
 
     /// <summary>Where a look-alike type can sit so that simple-name lookup from the generated code would find it first.</summary>
-    public static TheoryData<string> ShadowPlacements { get; } = new() { "namespace", "containing type", "kernel class" };
+    /// <summary>Each placement with a plain kernel and with pattern kernels (Longformer, BigBird), whose code uses more names.</summary>
+    public static TheoryData<string, string> ShadowPlacements { get; } = new()
+    {
+        { "namespace", PlainArguments },
+        { "containing type", PlainArguments },
+        { "kernel class", PlainArguments },
+        { "namespace", "HeadDim = 64, Heads = 8, KvGroups = 2, Causal = true, GlobalTokens = true, WindowLeft = 16" },
+        { "kernel class", "HeadDim = 64, Heads = 8, KvGroups = 2, Causal = true, GlobalTokens = true, WindowLeft = 16" },
+        { "containing type", "HeadDim = 36, Heads = 6, BlockSize = 16, RandomBlocks = 2, Seed = 5" },
+        { "kernel class", "HeadDim = 36, Heads = 6, BlockSize = 16, RandomBlocks = 2, Seed = 5" },
+    };
+
+    private const string PlainArguments = "HeadDim = 100, Heads = 8, KvGroups = 2, Causal = true, Window = 64";
 
     [Theory]
     [MemberData(nameof(ShadowPlacements))]
-    public void EveryTypeAndNamespaceNameTheGeneratedCodeUsesCanBeShadowed(string placement)
+    public void EveryTypeAndNamespaceNameTheGeneratedCodeUsesCanBeShadowed(string placement, string arguments)
     {
         // Every type and namespace name the generated code mentions, found by binding it, gets a look-alike in the
         // scope the kernel is declared in: a name the emitter writes without global:: would bind to the look-alike.
         // nint and nuint are left to their own test below: they are contextual keywords that a type of that name
         // in scope takes over, and the lowercase names draw CS8981 themselves.
-        IReadOnlyList<(string Name, int Arity)> names = ExternalNamesUsedByGeneratedCode()
+        IReadOnlyList<(string Name, int Arity)> names = ExternalNamesUsedByGeneratedCode(arguments)
             .Where(n => n.Name is not ("nint" or "nuint"))
             .ToArray();
         Assert.Contains(("Vector512", 1), names);
@@ -72,7 +84,7 @@ public sealed class NamingTests
         string shadows = string.Join("\n", names.Select(n => n.Arity == 0
             ? $"internal static class {n.Name} {{ }}"
             : $"internal sealed class {n.Name}<{string.Join(", ", Enumerable.Range(1, n.Arity).Select(i => $"T{i}"))}> {{ }}"));
-        const string Attribute = "[global::Attention.Attention(HeadDim = 100, Heads = 8, KvGroups = 2, Causal = true, Window = 64)]";
+        string attribute = $"[global::Attention.Attention({arguments})]";
         string source = placement switch
         {
             "namespace" => $$"""
@@ -84,7 +96,7 @@ public sealed class NamingTests
                 public static partial class Outer
                 {
                     /// <summary>Kernel.</summary>
-                    {{Attribute}}
+                    {{attribute}}
                     public static partial class Kernel { }
                 }
                 """,
@@ -97,7 +109,7 @@ public sealed class NamingTests
                     {{shadows}}
 
                     /// <summary>Kernel.</summary>
-                    {{Attribute}}
+                    {{attribute}}
                     public static partial class Kernel { }
                 }
                 """,
@@ -108,7 +120,7 @@ public sealed class NamingTests
                 public static partial class Outer
                 {
                     /// <summary>Kernel.</summary>
-                    {{Attribute}}
+                    {{attribute}}
                     public static partial class Kernel
                     {
                         {{shadows}}
@@ -274,10 +286,16 @@ public sealed class NamingTests
     /// The simple names in a generated file that bind to a type or namespace declared outside the compilation
     /// (framework and runtime), with their arity; attribute types under both their written and full names.
     /// </summary>
-    private static IReadOnlyList<(string Name, int Arity)> ExternalNamesUsedByGeneratedCode()
+    private static IReadOnlyList<(string Name, int Arity)> ExternalNamesUsedByGeneratedCode(string arguments)
     {
-        GeneratorRun run = GeneratorHarness.Run(
-            CompilationTests.KernelSource("App", "Kernel", headDim: 100, heads: 8, kvGroups: 2, causal: true, window: 64, scale: 0f));
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            namespace App;
+
+            /// <summary>Kernel under test.</summary>
+            [global::Attention.Attention({{arguments}})]
+            public static partial class Kernel { }
+            """);
+        Assert.True(run.GeneratorDiagnostics.IsEmpty, GeneratorHarness.Describe(run.GeneratorDiagnostics));
         Compilation compilation = run.OutputCompilation;
         var names = new HashSet<(string Name, int Arity)>();
         foreach (SyntaxTree tree in compilation.SyntaxTrees.Where(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal)))
@@ -311,13 +329,6 @@ public sealed class NamingTests
         Assert.True(unexpected.Length == 0, GeneratorHarness.Describe(unexpected));
     }
 
-    private static void AssertForward(GeneratorRun run, string metadataName)
-    {
-        INamedTypeSymbol kernel = run.OutputCompilation.GetTypeByMetadataName(metadataName)
-            ?? throw new InvalidOperationException($"{metadataName} not found");
-        IMethodSymbol forward = Assert.Single(kernel.GetMembers("Forward").OfType<IMethodSymbol>());
-        Assert.True(forward.IsStatic);
-        Assert.Equal(Accessibility.Public, forward.DeclaredAccessibility);
-        Assert.NotNull(CompilationTests.GeneratedKernelOf(run, metadataName));
-    }
+    /// <summary>The class has exactly the generated Forward overloads (public, static) and its AttentionGeneratedKernel.</summary>
+    private static void AssertForward(GeneratorRun run, string metadataName) => ForwardOverloads.AssertExactly(run, metadataName);
 }
