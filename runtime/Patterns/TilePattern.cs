@@ -334,49 +334,70 @@ public static unsafe class TilePattern
     public static void AddBias(ref float scores, int tileStart, int keys, int tileRows, ref int rowToken, int firstRow, int firstHead, int headsPerGroup,
         in PatternArguments pattern)
     {
-        // Row r's bias row starts at offset[r]; scores hold rows in lanes, so with AVX2 eight rows' values for one key
-        // are one gather (the offsets, relative to the smallest, must fit an int).
-        Span<long> offsets = stackalloc long[tileRows];
-        long lowest = long.MaxValue;
-        long highest = long.MinValue;
+        // Scores hold rows in lanes, bias rows are contiguous in keys: with AVX, eight rows by eight keys are loaded as
+        // eight row vectors and transposed in registers into eight key vectors of eight rows (a gather is slower here).
+        float** rowBias = stackalloc float*[tileRows];
         for (int r = 0; r < tileRows; r++)
         {
             int head = firstHead + (firstRow + r) % headsPerGroup;
-            offsets[r] = head * pattern.BiasHeadStride + (long)Unsafe.Add(ref rowToken, r) * pattern.KeyLength + tileStart;
-            lowest = Math.Min(lowest, offsets[r]);
-            highest = Math.Max(highest, offsets[r]);
+            rowBias[r] = pattern.Bias + head * pattern.BiasHeadStride + (long)Unsafe.Add(ref rowToken, r) * pattern.KeyLength + tileStart;
         }
 
-        if (Avx2.IsSupported && tileRows % 8 == 0 && highest - lowest <= int.MaxValue - keys)
+        int r0 = 0;
+        if (Avx.IsSupported)
         {
-            Span<int> relative = stackalloc int[tileRows];
-            for (int r = 0; r < tileRows; r++)
-                relative[r] = (int)(offsets[r] - lowest);
-            float* start = pattern.Bias + lowest;
             Vector256<float> log2E = Vector256.Create(Log2E);
-            for (int v = 0; v < tileRows; v += 8)
+            for (; r0 + 8 <= tileRows; r0 += 8)
             {
-                Vector256<int> index = Vector256.LoadUnsafe(ref relative[0], (nuint)v);
-                for (int j = 0; j < keys; j++)
+                float* b0 = rowBias[r0 + 0], b1 = rowBias[r0 + 1], b2 = rowBias[r0 + 2], b3 = rowBias[r0 + 3];
+                float* b4 = rowBias[r0 + 4], b5 = rowBias[r0 + 5], b6 = rowBias[r0 + 6], b7 = rowBias[r0 + 7];
+                int j = 0;
+                for (; j + 8 <= keys; j += 8)
                 {
-                    nuint offset = (nuint)(j * tileRows + v);
-                    Vector256<float> bias = Avx2.GatherVector256(start + j, index, 4);
-                    Vector256.MultiplyAddEstimate(bias, log2E, Vector256.LoadUnsafe(ref scores, offset)).StoreUnsafe(ref scores, offset);
+                    Vector256<float> t0 = Avx.UnpackLow(Avx.LoadVector256(b0 + j), Avx.LoadVector256(b1 + j));
+                    Vector256<float> t1 = Avx.UnpackHigh(Avx.LoadVector256(b0 + j), Avx.LoadVector256(b1 + j));
+                    Vector256<float> t2 = Avx.UnpackLow(Avx.LoadVector256(b2 + j), Avx.LoadVector256(b3 + j));
+                    Vector256<float> t3 = Avx.UnpackHigh(Avx.LoadVector256(b2 + j), Avx.LoadVector256(b3 + j));
+                    Vector256<float> t4 = Avx.UnpackLow(Avx.LoadVector256(b4 + j), Avx.LoadVector256(b5 + j));
+                    Vector256<float> t5 = Avx.UnpackHigh(Avx.LoadVector256(b4 + j), Avx.LoadVector256(b5 + j));
+                    Vector256<float> t6 = Avx.UnpackLow(Avx.LoadVector256(b6 + j), Avx.LoadVector256(b7 + j));
+                    Vector256<float> t7 = Avx.UnpackHigh(Avx.LoadVector256(b6 + j), Avx.LoadVector256(b7 + j));
+                    Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+                    Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+                    Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+                    Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+                    AddKey(ref scores, (j + 0) * tileRows + r0, Avx.Permute2x128(u0, u4, 0x20), log2E);
+                    AddKey(ref scores, (j + 1) * tileRows + r0, Avx.Permute2x128(u1, u5, 0x20), log2E);
+                    AddKey(ref scores, (j + 2) * tileRows + r0, Avx.Permute2x128(u2, u6, 0x20), log2E);
+                    AddKey(ref scores, (j + 3) * tileRows + r0, Avx.Permute2x128(u3, u7, 0x20), log2E);
+                    AddKey(ref scores, (j + 4) * tileRows + r0, Avx.Permute2x128(u0, u4, 0x31), log2E);
+                    AddKey(ref scores, (j + 5) * tileRows + r0, Avx.Permute2x128(u1, u5, 0x31), log2E);
+                    AddKey(ref scores, (j + 6) * tileRows + r0, Avx.Permute2x128(u2, u6, 0x31), log2E);
+                    AddKey(ref scores, (j + 7) * tileRows + r0, Avx.Permute2x128(u3, u7, 0x31), log2E);
+                }
+
+                for (int r = r0; r < r0 + 8; r++)
+                {
+                    float* row = rowBias[r];
+                    for (int tail = j; tail < keys; tail++)
+                        Unsafe.Add(ref scores, tail * tileRows + r) += row[tail] * Log2E;
                 }
             }
-
-            return;
         }
 
-        for (int r = 0; r < tileRows; r++)
+        for (int r = r0; r < tileRows; r++)
         {
-            float* row = pattern.Bias + offsets[r];
+            float* row = rowBias[r];
             for (int j = 0; j < keys; j++)
             {
                 Unsafe.Add(ref scores, j * tileRows + r) += row[j] * Log2E;
             }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddKey(ref float scores, int offset, Vector256<float> bias, Vector256<float> log2E)
+        => Vector256.MultiplyAddEstimate(bias, log2E, Vector256.LoadUnsafe(ref scores, (nuint)offset)).StoreUnsafe(ref scores, (nuint)offset);
 
     private static void RestoreColumn(ref float scores, ref float saved, int column, int key, int tileRows, ref int rowAllowedEnd)
     {
