@@ -39,6 +39,10 @@ public sealed partial class AttentionGenerator
             if (spec.HasExtras)
             {
                 writer.Line($"private const int SavedScoresOffset = {layout.SavedScores}; // savedScores [KeyTile][TileRows]: scores before the interval mask");
+                if (GathersExtras(spec))
+                {
+                    writer.Line($"private const int PositionsOffset = {layout.Positions};   // positions [KeyTile], int: the keys of a gathered tile");
+                }
             }
 
             if (spec.Pattern.TopK > 0)
@@ -162,7 +166,7 @@ public sealed partial class AttentionGenerator
             }
 
             writer.Line();
-            if (spec.HasExtras)
+            if (spec.HasExtras && !GathersExtras(spec))
             {
                 writer.Line("// Extra keys (outside the intervals) can be anywhere a row is allowed to look: from key 0 to the largest allowed end");
                 writer.Line("// (rows are ordered by token, so the last row of each query tile has it).");
@@ -346,18 +350,71 @@ public sealed partial class AttentionGenerator
                         using (writer.Block("if (pass == 0)"))
                         {
                             writer.Line($"global::Attention.Kernels.TopKSelection.Collect(ref scores, keyTileStart, keys, TileRows, TopK, ref {Unsafe}.Add(ref scratchStart, TopScoresOffset + tile * TileRows * TopK),");
-                            writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TopKeysOffset + tile * TileRows * TopK)));");
+                            writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TopKeysOffset + tile * TileRows * TopK)), ref {Unsafe}.NullRef<int>());");
                             writer.Line("continue;");
                         }
 
                         writer.Line($"global::Attention.Kernels.TopKSelection.Apply(ref scores, keyTileStart, keys, TileRows, ref {Unsafe}.Add(ref scratchStart, ThresholdOffset + tile * TileRows),");
-                        writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TieLimitOffset + tile * TileRows)));");
+                        writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TieLimitOffset + tile * TileRows)), ref {Unsafe}.NullRef<int>());");
                     }
 
                     writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
                     EmitMicrokernelCall(writer, plan, "AccumulateValues", "cacheValue", "packedValue",
                         values => $"ref scores, ref {values}, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows)");
                 }
+            }
+        }
+
+        if (GathersExtras(spec))
+        {
+            writer.Line();
+            EmitGatheredPass(writer, spec, plan);
+        }
+    }
+
+    /// <summary>
+    /// The pattern's extra keys that the key-tile loop did not visit (outside each query tile's band), gathered per
+    /// query tile into packed tiles of KeyTile keys, so an extra key costs one key rather than a whole key tile.
+    /// </summary>
+    private static void EmitGatheredPass(SourceWriter writer, KernelSpec spec, TilePlan plan)
+    {
+        VectorTier tier = plan.Tier;
+        writer.Line("// Extra keys outside each query tile's band (global, random, strided, summary keys), gathered into packed tiles.");
+        writer.Line($"ref int positions = ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, PositionsOffset));");
+        using (writer.Block("for (int tile = 0; tile < itemTiles; tile++)"))
+        {
+            writer.Line("int group = firstGroup + tile / tileCount;");
+            writer.Line($"ref int summary = ref {Unsafe}.Add(ref tileSummary, tile * global::Attention.Kernels.TilePattern.SummaryInts);");
+            writer.Line("// The key tiles the loop above visited for this query tile: those meeting its band, within this item's split.");
+            writer.Line($"int coveredStart = summary / KeyTile * KeyTile;");
+            writer.Line($"int coveredEnd = {Unsafe}.Add(ref summary, 1) > summary ? global::System.Math.Min(keyLength, ({Unsafe}.Add(ref summary, 1) + KeyTile - 1) / KeyTile * KeyTile) : coveredStart;");
+            writer.Line($"int firstToken = {Unsafe}.Add(ref rowToken, tile * TileRows);");
+            writer.Line($"int lastToken = {Unsafe}.Add(ref rowToken, tile * TileRows + TileRows - 1);");
+            writer.Line($"int limit = global::System.Math.Min(splitBegin + arguments.KeysPerSplit, {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows + TileRows - 1));");
+            writer.Line("int cursor = splitBegin;");
+            writer.Line("int count;");
+            using (writer.Block("while ((count = global::Attention.Kernels.TilePattern.NextExtraKeys(in arguments.Pattern, firstToken, lastToken, ref cursor, coveredStart, coveredEnd, limit, ref positions, KeyTile)) > 0)"))
+            {
+                writer.Line("global::Attention.Kernels.Packing.PackRowsGathered(ref arguments.Key, ref positions, count, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
+                writer.Line("global::Attention.Kernels.Packing.PackRowsGathered(ref arguments.Value, ref positions, count, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
+                writer.Line($"ComputeScores(ref {Unsafe}.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
+                writer.Line($"global::Attention.Kernels.TilePattern.MaskGathered(ref scores, ref positions, count, KeyTile, TileRows, ref {Unsafe}.Add(ref rowToken, tile * TileRows), ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows),");
+                writer.Line("    firstRow + tile % tileCount * TileRows, group * HeadsPerGroup, HeadsPerGroup, in arguments.Pattern);");
+                if (spec.Pattern.TopK > 0)
+                {
+                    using (writer.Block("if (pass == 0)"))
+                    {
+                        writer.Line($"global::Attention.Kernels.TopKSelection.Collect(ref scores, 0, count, TileRows, TopK, ref {Unsafe}.Add(ref scratchStart, TopScoresOffset + tile * TileRows * TopK),");
+                        writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TopKeysOffset + tile * TileRows * TopK)), ref positions);");
+                        writer.Line("continue;");
+                    }
+
+                    writer.Line($"global::Attention.Kernels.TopKSelection.Apply(ref scores, 0, count, TileRows, ref {Unsafe}.Add(ref scratchStart, ThresholdOffset + tile * TileRows),");
+                    writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TieLimitOffset + tile * TileRows)), ref positions);");
+                }
+
+                writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref {Unsafe}.Add(ref rowMax, tile * TileRows), ref {Unsafe}.Add(ref rowSum, tile * TileRows), ref correction);");
+                writer.Line($"AccumulateValues(ref scores, ref packedValue, ref correction, ref {Unsafe}.Add(ref acc, tile * HeadDim * TileRows));");
             }
         }
     }
@@ -377,9 +434,9 @@ public sealed partial class AttentionGenerator
             writer.Line($"bool inBand = keyTileStart < {Unsafe}.Add(ref summary, 1) && keyTileStart + KeyTile > summary;");
             writer.Line($"bool interior = keys == KeyTile && keyTileStart >= {Unsafe}.Add(ref summary, 2) && keyTileStart + KeyTile <= {Unsafe}.Add(ref summary, 3);");
             writer.Line("int decision = !inBand ? 0 : interior ? global::Attention.Kernels.TilePattern.Visit : global::Attention.Kernels.TilePattern.Visit | global::Attention.Kernels.TilePattern.PatternMask;");
-            if (spec.HasExtras)
+            if (spec.HasExtras && !GathersExtras(spec))
             {
-                writer.Line("// Outside the band only the pattern's extra keys (global, random, strided, summary) can be visible.");
+                writer.Line("// Outside the band only the pattern's extra keys (random blocks, strided keys) can be visible: visit such tiles too.");
                 using (writer.Block("if (!inBand && global::Attention.Kernels.TilePattern.HasExtraKeys(in arguments.Pattern, " +
                     $"{Unsafe}.Add(ref rowToken, tile * TileRows), {Unsafe}.Add(ref rowToken, tile * TileRows + TileRows - 1), keyTileStart, keys))"))
                 {
@@ -702,6 +759,9 @@ public sealed partial class AttentionGenerator
         }
     }
 
+    /// <summary>Mirrors TilePattern.GathersExtras: row-independent extra keys (Longformer, fixed) are gathered.</summary>
+    private static bool GathersExtras(KernelSpec spec) => spec.Pattern.GlobalTokens || spec.Pattern.FixedBlock > 0;
+
     private static string Join(int count, Func<int, string> item) => string.Join(", ", Enumerable.Range(0, count).Select(item));
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
@@ -728,6 +788,7 @@ public sealed partial class AttentionGenerator
             Value = Take(ref offset, plan.KeyTile * spec.HeadDim);
             Scores = Take(ref offset, plan.KeyTile * plan.TileRows);
             SavedScores = spec.HasExtras ? Take(ref offset, plan.KeyTile * plan.TileRows) : -1;
+            Positions = GathersExtras(spec) ? Take(ref offset, plan.KeyTile) : -1;
             int topK = spec.Pattern.TopK;
             TopScores = topK > 0 ? Take(ref offset, rows * topK) : -1;
             TopKeys = topK > 0 ? Take(ref offset, rows * topK) : -1;
@@ -747,6 +808,7 @@ public sealed partial class AttentionGenerator
         public int TileSummary { get; }
         public int TileDecision { get; }
         public int SavedScores { get; }
+        public int Positions { get; }
         public int TopScores { get; }
         public int TopKeys { get; }
         public int Threshold { get; }

@@ -86,6 +86,33 @@ public static class Packing
     }
 
     /// <summary>
+    /// As <see cref="PackRows"/>, for keys that are not adjacent: row <c>c</c> of the tile is key <c>positions[c]</c>
+    /// (a gathered tile of a sparse pattern's extra keys), zero beyond <paramref name="keys"/>.
+    /// </summary>
+    /// <param name="source">Start of the key or value tensor <c>[tokens][kvGroups][headDim]</c>.</param>
+    /// <param name="positions">The keys, each inside the tensor.</param>
+    /// <param name="keys">Valid keys in the tile.</param>
+    /// <param name="tileKeys">Rows in the packed tile.</param>
+    /// <param name="kvGroups">Key/value heads.</param>
+    /// <param name="group">Key/value head.</param>
+    /// <param name="headDim">Features per head.</param>
+    /// <param name="destination">Start of the <c>tileKeys * headDim</c> packed tile.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackRowsGathered(ref float source, ref int positions, int keys, int tileKeys, int kvGroups, int group, int headDim, ref float destination)
+    {
+        for (int c = 0; c < keys; c++)
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref source, ((nint)Unsafe.Add(ref positions, c) * kvGroups + group) * headDim), headDim)
+                .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, (nint)c * headDim), headDim));
+        }
+
+        if (keys < tileKeys)
+        {
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, (nint)keys * headDim), (tileKeys - keys) * headDim).Clear();
+        }
+    }
+
+    /// <summary>
     /// Asks the cache to start loading rows <c>firstKey .. firstKey + keys - 1</c> of key/value head
     /// <paramref name="group"/>, so the next key tile arrives while this one is computed. Rows of one head sit
     /// <c>kvGroups * headDim</c> floats apart, usually a new 4 KB page each, where the hardware's stream

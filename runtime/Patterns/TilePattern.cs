@@ -12,9 +12,13 @@ namespace Attention.Kernels;
 /// bound, the pattern's local part, or the whole allowed range for global queries), and <b>extra</b> keys outside it
 /// (Longformer's global keys, BigBird's global and random blocks, the strided keys, the fixed pattern's summary
 /// positions). A key tile is visited for a query tile when it meets the tile's band (the union of its rows'
-/// intervals) or holds an extra key of one of its rows (<see cref="HasExtraKeys"/>); every other tile costs one
-/// test. Tiles inside every row's interval apply no element mask; the others mask by interval
-/// (<see cref="TileMask"/>) and then restore the extra keys' scores (<see cref="RestoreExtras"/>).</para>
+/// intervals); every other tile costs one test. Tiles inside every row's interval apply no element mask; the others
+/// mask by interval (<see cref="TileMask"/>) and then restore the extra keys' scores (<see cref="RestoreExtras"/>).</para>
+/// <para>Extra keys outside the band take one of two routes. Where they are the same for every row (Longformer's global
+/// keys, the fixed pattern's summary positions: <see cref="GathersExtras"/>), they are listed (<see cref="NextExtraKeys"/>),
+/// gathered into packed tiles and masked there (<see cref="MaskGathered"/>), so each costs one key, not a key tile.
+/// Where they differ from row to row (BigBird's random blocks, the strided keys), gathering would be repeated for
+/// every query tile, so instead the key tiles holding them are visited like band tiles (<see cref="HasExtraKeys"/>).</para>
 /// <para>A run-time boolean mask is classified per tile (<see cref="ClassifyMask"/>): all false skips the tile, all
 /// true needs no element mask. An additive bias is added to every visited tile (<see cref="AddBias"/>).</para>
 /// </remarks>
@@ -23,6 +27,11 @@ public static unsafe class TilePattern
     /// <summary>Ints per query tile in the summary <see cref="FillRows"/> writes: minimum start and maximum end
     /// over rows that see something (the band), maximum start and minimum end over all rows (the interior).</summary>
     public const int SummaryInts = 4;
+
+    /// <summary>Whether a pattern kind's extra keys outside the band are gathered (true) or visited in place (false).</summary>
+    /// <param name="kind">The pattern kind.</param>
+    /// <returns>True for Longformer and the fixed pattern.</returns>
+    public static bool GathersExtras(PatternKind kind) => kind is PatternKind.Longformer or PatternKind.Fixed;
 
     /// <summary>Decision bit: visit the key tile.</summary>
     public const int Visit = 1;
@@ -266,6 +275,132 @@ public static unsafe class TilePattern
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Lists the next extra keys of a query tile (tokens <paramref name="firstToken"/> to <paramref name="lastToken"/>)
+    /// that its key-tile loop did not visit: ascending from <paramref name="cursor"/>, skipping
+    /// <c>[coveredStart, coveredEnd)</c>, below <paramref name="limit"/>, at most <paramref name="capacity"/> of them.
+    /// The kernel packs them into one tile (<see cref="Packing.PackRowsGathered"/>), so an extra key costs one key,
+    /// not a key tile. A listed key may be extra for only some rows of the tile; <see cref="MaskGathered"/> sorts that out.
+    /// </summary>
+    /// <param name="pattern">The call's pattern.</param>
+    /// <param name="firstToken">First query token of the tile.</param>
+    /// <param name="lastToken">Last query token of the tile.</param>
+    /// <param name="cursor">First key to consider; advanced past the keys returned.</param>
+    /// <param name="coveredStart">Start of the keys already visited.</param>
+    /// <param name="coveredEnd">End of the keys already visited.</param>
+    /// <param name="limit">One past the last key to consider.</param>
+    /// <param name="positions">Receives the keys.</param>
+    /// <param name="capacity">Room in <paramref name="positions"/>.</param>
+    /// <returns>The number of keys written; 0 when there are no more.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int NextExtraKeys(in PatternArguments pattern, int firstToken, int lastToken, ref int cursor, int coveredStart, int coveredEnd, int limit,
+        ref int positions, int capacity)
+    {
+        long firstPosition = (long)pattern.KeyLength - pattern.QueryLength + firstToken;
+        long lastPosition = (long)pattern.KeyLength - pattern.QueryLength + lastToken;
+        int count = 0;
+        while (count < capacity && cursor < limit)
+        {
+            long key = NextExtraAtOrAfter(in pattern, firstPosition, lastPosition, cursor);
+            if (key >= coveredStart && key < coveredEnd)
+            {
+                cursor = coveredEnd;
+                continue;
+            }
+
+            if (key >= limit)
+            {
+                cursor = limit;
+                break;
+            }
+
+            Unsafe.Add(ref positions, count++) = (int)key;
+            cursor = (int)key + 1;
+        }
+
+        return count;
+    }
+
+    /// <summary>The first key at or after <paramref name="key"/> that may be extra for a query between the two positions.</summary>
+    private static long NextExtraAtOrAfter(in PatternArguments pattern, long firstPosition, long lastPosition, long key)
+    {
+        switch (pattern.Kind)
+        {
+            case PatternKind.Longformer:
+                long index = LowerBound(in pattern, key);
+                return index < pattern.GlobalCount ? pattern.Globals[index] : long.MaxValue;
+            case PatternKind.Fixed:
+                return FirstSummaryAtOrAfter(in pattern, key);
+            case PatternKind.Strided:
+                // Key j is strided for some p in [first, last] when (j - first) mod l <= last - first.
+                long offset = FloorModulo(key - firstPosition, pattern.Stride);
+                return offset <= lastPosition - firstPosition ? key : key + pattern.Stride - offset;
+            case PatternKind.BigBird:
+                long firstQueryBlock = Math.Max(0, FloorDivide(firstPosition, pattern.BlockSize));
+                long lastQueryBlock = Math.Min(pattern.KeyBlocks - 1, FloorDivide(lastPosition, pattern.BlockSize));
+                for (long block = key / pattern.BlockSize; block < pattern.KeyBlocks; block++)
+                {
+                    bool extra = block == 0 || block == pattern.KeyBlocks - 1;
+                    for (long queryBlock = firstQueryBlock; !extra && queryBlock <= lastQueryBlock; queryBlock++)
+                        extra = HasRandomBlock(in pattern, queryBlock, (int)block);
+                    if (extra)
+                        return Math.Max(key, block * pattern.BlockSize);
+                }
+
+                return long.MaxValue;
+            default:
+                return long.MaxValue;
+        }
+    }
+
+    /// <summary>
+    /// Masks a gathered tile (key <c>c</c> is <c>positions[c]</c>, none past <paramref name="count"/>): an element stays only
+    /// when the key is extra for that row and within its allowed end, and the run-time mask allows it; the run-time bias
+    /// is added to what stays. Every element of the tile is decided here (no interval mask runs on gathered tiles).
+    /// </summary>
+    /// <param name="scores">Scores <c>[tileKeys][tileRows]</c>.</param>
+    /// <param name="positions">The tile's keys.</param>
+    /// <param name="count">Real keys in the tile.</param>
+    /// <param name="tileKeys">Keys in the tile, padding included.</param>
+    /// <param name="tileRows">Rows in the tile.</param>
+    /// <param name="rowToken">Each row's query token.</param>
+    /// <param name="rowAllowedEnd">Each row's allowed end.</param>
+    /// <param name="firstRow">First flat row of the query tile.</param>
+    /// <param name="firstHead">First query head of the key/value group.</param>
+    /// <param name="headsPerGroup">Query heads per key/value head.</param>
+    /// <param name="pattern">The call's pattern.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaskGathered(ref float scores, ref int positions, int count, int tileKeys, int tileRows, ref int rowToken, ref int rowAllowedEnd,
+        int firstRow, int firstHead, int headsPerGroup, in PatternArguments pattern)
+    {
+        for (int r = 0; r < tileRows; r++)
+        {
+            int token = Unsafe.Add(ref rowToken, r);
+            long position = (long)pattern.KeyLength - pattern.QueryLength + token;
+            int allowedEnd = Unsafe.Add(ref rowAllowedEnd, r);
+            long queryBlock = pattern.Kind == PatternKind.BigBird ? FloorDivide(position, pattern.BlockSize) : 0;
+            int head = firstHead + (firstRow + r) % headsPerGroup;
+            for (int c = 0; c < tileKeys; c++)
+            {
+                ref float score = ref Unsafe.Add(ref scores, c * tileRows + r);
+                int key = c < count ? Unsafe.Add(ref positions, c) : -1;
+                bool visible = key >= 0 && key < allowedEnd && pattern.Kind switch
+                {
+                    PatternKind.Strided => FloorModulo(position - key, pattern.Stride) == 0,
+                    PatternKind.BigBird => key / pattern.BlockSize == 0 || key / pattern.BlockSize == pattern.KeyBlocks - 1
+                        || (queryBlock >= 0 && queryBlock < pattern.KeyBlocks && HasRandomBlock(in pattern, queryBlock, key / pattern.BlockSize)),
+                    _ => true, // Longformer's global keys and the fixed pattern's summary positions are extra for every row
+                };
+                if (visible && pattern.HasMask)
+                    visible = ((byte*)pattern.Mask)[(long)token * pattern.KeyLength + key] != 0;
+                if (!visible)
+                    score = float.NegativeInfinity;
+                else if (pattern.HasBias)
+                    score += pattern.Bias[head * pattern.BiasHeadStride + (long)token * pattern.KeyLength + key] * Log2E;
+            }
         }
     }
 

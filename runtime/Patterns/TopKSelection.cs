@@ -24,8 +24,8 @@ public static class TopKSelection
     }
 
     /// <summary>
-    /// Offers a masked tile's scores to every row's list. Keys arrive in increasing order, so a score equal to the
-    /// list's worst never displaces it (the kept one has the lower index).
+    /// Offers a masked tile's scores to every row's list, ordered by (score descending, key ascending) whatever order the
+    /// tiles come in. Hidden (-inf) scores never enter.
     /// </summary>
     /// <param name="scores">Masked scores <c>[tileKeys][tileRows]</c> (hidden keys are -inf).</param>
     /// <param name="keyTileStart">First key of the tile.</param>
@@ -34,9 +34,11 @@ public static class TopKSelection
     /// <param name="k">List length (TopK).</param>
     /// <param name="topScores">The tile's lists, <c>[tileRows][k]</c>, best first.</param>
     /// <param name="topKeys">Their key indices.</param>
+    /// <param name="positions">The tile's keys when gathered (key j is <c>positions[j]</c>), or a null reference (key j is <c>keyTileStart + j</c>).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Collect(ref float scores, int keyTileStart, int keys, int tileRows, int k, ref float topScores, ref int topKeys)
+    public static void Collect(ref float scores, int keyTileStart, int keys, int tileRows, int k, ref float topScores, ref int topKeys, ref int positions)
     {
+        bool gathered = !Unsafe.IsNullRef(ref positions);
         // Most scores do not beat their row's current K-th best: compare eight rows at a time and insert only where one does.
         if (Vector256.IsHardwareAccelerated && tileRows % Vector256<float>.Count == 0 && tileRows <= MaxVectorRows)
         {
@@ -49,13 +51,14 @@ public static class TopKSelection
                 for (int v = 0; v < tileRows; v += Vector256<float>.Count)
                 {
                     Vector256<float> row = Vector256.LoadUnsafe(ref scores, (nuint)(j * tileRows + v));
-                    uint better = Vector256.GreaterThan(row, Vector256.LoadUnsafe(ref worst[0], (nuint)v)).ExtractMostSignificantBits();
-                    while (better != 0)
+                    // At least as good as the worst kept score (a tie may still win on its lower key).
+                    uint candidates = Vector256.GreaterThanOrEqual(row, Vector256.LoadUnsafe(ref worst[0], (nuint)v)).ExtractMostSignificantBits();
+                    while (candidates != 0)
                     {
-                        int r = v + System.Numerics.BitOperations.TrailingZeroCount(better);
-                        better &= better - 1;
-                        worst[r] = Insert(ref Unsafe.Add(ref topScores, r * k), ref Unsafe.Add(ref topKeys, r * k), k,
-                            Unsafe.Add(ref scores, j * tileRows + r), keyTileStart + j);
+                        int r = v + System.Numerics.BitOperations.TrailingZeroCount(candidates);
+                        candidates &= candidates - 1;
+                        worst[r] = Offer(ref Unsafe.Add(ref topScores, r * k), ref Unsafe.Add(ref topKeys, r * k), k,
+                            Unsafe.Add(ref scores, j * tileRows + r), gathered ? Unsafe.Add(ref positions, j) : keyTileStart + j);
                     }
                 }
             }
@@ -71,8 +74,8 @@ public static class TopKSelection
             for (int j = 0; j < keys; j++)
             {
                 float score = Unsafe.Add(ref scores, j * tileRows + r);
-                if (score > rowWorst)
-                    rowWorst = Insert(ref rowScores, ref rowKeys, k, score, keyTileStart + j);
+                if (score >= rowWorst)
+                    rowWorst = Offer(ref rowScores, ref rowKeys, k, score, gathered ? Unsafe.Add(ref positions, j) : keyTileStart + j);
             }
         }
     }
@@ -80,13 +83,16 @@ public static class TopKSelection
     private const int MaxVectorRows = 64;
 
     /// <summary>
-    /// Puts (score, key) into a row's list, after every kept score at least as large (those with equal scores have lower
-    /// keys), dropping the last; returns the new K-th best score.
+    /// Puts (score, key) into a row's list when it beats the last entry in (score descending, key ascending) order,
+    /// dropping that entry; returns the list's K-th best score. Hidden (-inf) scores are never kept.
     /// </summary>
-    private static float Insert(ref float rowScores, ref int rowKeys, int k, float score, int key)
+    private static float Offer(ref float rowScores, ref int rowKeys, int k, float score, int key)
     {
+        if (!Better(score, key, Unsafe.Add(ref rowScores, k - 1), Unsafe.Add(ref rowKeys, k - 1)) || float.IsNegativeInfinity(score))
+            return Unsafe.Add(ref rowScores, k - 1);
+
         int position = k - 1;
-        while (position > 0 && Unsafe.Add(ref rowScores, position - 1) < score)
+        while (position > 0 && Better(score, key, Unsafe.Add(ref rowScores, position - 1), Unsafe.Add(ref rowKeys, position - 1)))
         {
             Unsafe.Add(ref rowScores, position) = Unsafe.Add(ref rowScores, position - 1);
             Unsafe.Add(ref rowKeys, position) = Unsafe.Add(ref rowKeys, position - 1);
@@ -97,6 +103,9 @@ public static class TopKSelection
         Unsafe.Add(ref rowKeys, position) = key;
         return Unsafe.Add(ref rowScores, k - 1);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Better(float score, int key, float otherScore, int otherKey) => score > otherScore || (score == otherScore && key < otherKey);
 
     /// <summary>
     /// Turns each row's list into its threshold and tie limit. A row with fewer than K visible keys keeps all of them
@@ -125,11 +134,13 @@ public static class TopKSelection
     /// <param name="tileRows">Rows in the tile.</param>
     /// <param name="threshold">Per-row threshold.</param>
     /// <param name="tieLimit">Per-row tie limit.</param>
+    /// <param name="positions">The tile's keys when gathered, or a null reference (key j is <c>keyTileStart + j</c>).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Apply(ref float scores, int keyTileStart, int keys, int tileRows, ref float threshold, ref int tieLimit)
+    public static void Apply(ref float scores, int keyTileStart, int keys, int tileRows, ref float threshold, ref int tieLimit, ref int positions)
     {
+        bool gathered = !Unsafe.IsNullRef(ref positions);
         int r0 = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated && !gathered)
         {
             Vector256<float> hidden = Vector256.Create(float.NegativeInfinity);
             for (; r0 + Vector256<float>.Count <= tileRows; r0 += Vector256<float>.Count)
@@ -154,7 +165,8 @@ public static class TopKSelection
             for (int j = 0; j < keys; j++)
             {
                 ref float score = ref Unsafe.Add(ref scores, j * tileRows + r);
-                if (!(score > rowThreshold || (score == rowThreshold && keyTileStart + j <= rowTieLimit)))
+                int key = gathered ? Unsafe.Add(ref positions, j) : keyTileStart + j;
+                if (!(score > rowThreshold || (score == rowThreshold && key <= rowTieLimit)))
                     score = float.NegativeInfinity;
             }
         }
