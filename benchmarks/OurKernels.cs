@@ -60,6 +60,17 @@ namespace Attention.Benchmarks
 
         [Benchmark(Baseline = true, Description = "Ours")]
         public void Ours() => RunCurrent();
+
+        /// <summary>The dense kernel of the same configuration (GQA 32/8 d128 causal, no window) on the same tensors:
+        /// its time over the window kernel's (the Ratio column) against the work ratio (dense pairs over window pairs,
+        /// about 16 at 16384 tokens and W = 512) shows the window kernel's time is proportional to tokens x window. About
+        /// 2.2 TFLOP a call (seconds on a few cores), so it takes no warmup iteration (the setup's verification call
+        /// and BenchmarkDotNet's jitting call already ran it twice) and three measured ones.</summary>
+        [GlobalSetup(Target = nameof(Dense))]
+        public void SetupDense() => Setup(OurKernels.Create, Shape with { Window = 0 });
+
+        [Benchmark(Description = "Dense"), DenseKernel, WarmupCount(0), IterationCount(3)]
+        public void Dense() => RunCurrent();
     }
 
     public partial class ReferenceBenchmarks

@@ -8,7 +8,6 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Order;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
@@ -109,6 +108,21 @@ public static class Program
                 }
             }
         }
+        foreach (var (name, check) in Implementations.FeatureChecks())
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                check();
+                passed++;
+                Console.WriteLine($"ok    {name} ({sw.ElapsedMilliseconds} ms)");
+            }
+            catch (Exception e)
+            {
+                failed++;
+                Console.WriteLine($"FAIL  {name}: {e.GetType().Name}: {e.Message}");
+            }
+        }
         Console.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? 0 : 1;
     }
@@ -142,9 +156,9 @@ public static class Program
                 new ThroughputColumn(ThroughputKind.GigabytesPerSecond, peaks), new ThroughputColumn(ThroughputKind.StreamPercent, peaks))
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddFilter(new SimpleFilter(Applicability.IsApplicable))
-            .WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared))
+            .WithOrderer(new CaseOrderer())
             .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(40));
-        if (quick) config = config.AddFilter(new SimpleFilter(bc => Applicability.ShapeOf(bc)?.Quick != false));
+        if (quick) config = config.AddFilter(new SimpleFilter(bc => Applicability.CaseOf(bc)?.Quick != false));
         return config;
     }
 }

@@ -21,9 +21,13 @@ public abstract class AttentionBenchmarkBase
     public abstract System.Collections.Generic.IEnumerable<AttentionShape> Shapes();
 
     /// <summary>Builds and verifies one implementation for the current <see cref="Shape"/>.</summary>
-    protected void Setup(Func<AttentionInputs, IAttentionRunner> create)
+    protected void Setup(Func<AttentionInputs, IAttentionRunner> create) => Setup(create, Shape);
+
+    /// <summary>Builds and verifies one implementation for <paramref name="shape"/>, a variant of the current
+    /// <see cref="Shape"/> with the same tensors: e.g. the dense shape (no window) a [DenseKernel] method runs.</summary>
+    protected void Setup(Func<AttentionInputs, IAttentionRunner> create, AttentionShape shape)
     {
-        _inputs = new AttentionInputs(Shape);
+        _inputs = new AttentionInputs(shape);
         _runner = create(_inputs);
         Verification.Check(_runner, _inputs, create);
     }

@@ -10,7 +10,7 @@ namespace Attention.Benchmarks;
 /// work of a case straight from it.
 /// </summary>
 public sealed record AttentionShape(
-    int Heads, int KvGroups, int HeadDim, int QueryLength, int KeyLength, bool Causal, int Window = 0, bool Quick = false)
+    int Heads, int KvGroups, int HeadDim, int QueryLength, int KeyLength, bool Causal, int Window = 0, bool Quick = false) : IAttentionCase
 {
     /// <summary>1 / sqrt(HeadDim), the contract's default.</summary>
     public float Scale => 1f / MathF.Sqrt(HeadDim);
@@ -29,6 +29,9 @@ public sealed record AttentionShape(
     /// <summary>Useful floating-point operations: 4 * HeadDim per unmasked query-key pair per head
     /// (2 * HeadDim for the Q·K dot product, 2 * HeadDim for the P·V update).</summary>
     public double UsefulFlops => 4.0 * HeadDim * Heads * UnmaskedPairs;
+
+    /// <summary>Useful FLOPs of the same shape without the window (what a [DenseKernel] method computes).</summary>
+    public double DenseFlops => FlopCounter.UsefulFlops(Heads, HeadDim, QueryLength, KeyLength, Causal);
 
     /// <summary>Bytes of K and V that a decode step must read at least once: 2 * M * KvGroups * HeadDim * 4.</summary>
     public double KvBytes => 2.0 * KeyElements * sizeof(float);

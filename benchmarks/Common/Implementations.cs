@@ -24,6 +24,18 @@ public static partial class Implementations
     /// <summary>Implemented in OurKernels.cs (absent while that file is excluded from the build).</summary>
     static partial void AddOurs(List<(string, Func<AttentionInputs, IAttentionRunner>)> list);
 
+    /// <summary>The small-case checks of the Features/ benchmarks (patterns, mask and bias, batches) for
+    /// <c>--verify</c>; none while Features/ is excluded from the build.</summary>
+    public static IReadOnlyList<(string Name, Action Check)> FeatureChecks()
+    {
+        var list = new List<(string, Action)>();
+        AddFeatureChecks(list);
+        return list;
+    }
+
+    /// <summary>Implemented in Features/FeatureChecks.cs.</summary>
+    static partial void AddFeatureChecks(List<(string, Action)> list);
+
     /// <summary>Every distinct shape of every benchmark class.</summary>
     public static IEnumerable<AttentionShape> AllShapes()
     {

@@ -57,7 +57,7 @@ public sealed class ThroughputColumn : IColumn
 
     public string Legend => _kind switch
     {
-        ThroughputKind.Gflops => "Useful GFLOP/s: 4*HeadDim per unmasked query-key pair per head, over the median",
+        ThroughputKind.Gflops => "Useful GFLOP/s: 4*HeadDim per unmasked query-key pair per head, over the median (a [DenseKernel] method counts the dense kernel's pairs)",
         ThroughputKind.PeakPercent => string.Create(CultureInfo.InvariantCulture, $"GFLOP/s as % of the all-core fp32 FMA peak measured in this run ({_peaks.ComputePeak:F0} GFLOP/s)"),
         ThroughputKind.GigabytesPerSecond => "K+V bytes per call over the median (what a decode step must read)",
         _ => string.Create(CultureInfo.InvariantCulture, $"GB/s as % of the all-core stream read bandwidth measured in this run ({_peaks.StreamAllCores:F1} GB/s)"),
@@ -67,8 +67,8 @@ public sealed class ThroughputColumn : IColumn
 
     public bool IsAvailable(Summary summary)
     {
-        bool decode = summary.BenchmarksCases.Any(c => Applicability.ShapeOf(c)?.IsDecode == true);
-        bool prefill = summary.BenchmarksCases.Any(c => Applicability.ShapeOf(c)?.IsDecode == false);
+        bool decode = summary.BenchmarksCases.Any(c => Applicability.CaseOf(c)?.IsDecode == true);
+        bool prefill = summary.BenchmarksCases.Any(c => Applicability.CaseOf(c)?.IsDecode == false);
         return _kind is ThroughputKind.Gflops or ThroughputKind.PeakPercent ? prefill : decode;
     }
 
@@ -88,13 +88,13 @@ public sealed class ThroughputColumn : IColumn
 
     public static double? Compute(Summary summary, BenchmarkCase benchmarkCase, ThroughputKind kind, MachinePeaks peaks)
     {
-        var shape = Applicability.ShapeOf(benchmarkCase);
+        var attentionCase = Applicability.CaseOf(benchmarkCase);
         var seconds = MedianSeconds(summary, benchmarkCase);
-        if (shape is null || seconds is not double s || s <= 0) return null;
+        if (attentionCase is null || seconds is not double s || s <= 0) return null;
         // Bytes only mean something where the cache read is the bound: decode rows.
-        if (kind is ThroughputKind.GigabytesPerSecond or ThroughputKind.StreamPercent && !shape.IsDecode) return null;
-        double gflops = shape.UsefulFlops / s / 1e9;
-        double gbs = shape.KvBytes / s / 1e9;
+        if (kind is ThroughputKind.GigabytesPerSecond or ThroughputKind.StreamPercent && !attentionCase.IsDecode) return null;
+        double gflops = Applicability.UsefulFlops(benchmarkCase)!.Value / s / 1e9;
+        double gbs = attentionCase.KvBytes / s / 1e9;
         return kind switch
         {
             ThroughputKind.Gflops => gflops,
