@@ -300,6 +300,10 @@ public sealed partial class AttentionGenerator
         writer.Line($"public const int HeadsPerGroup = {spec.HeadsPerGroup};");
         writer.Line($"public const bool Causal = {(spec.Causal ? "true" : "false")};");
         writer.Line($"public const int Window = {spec.Window};");
+        if (spec.Pattern.Stride > 0)
+        {
+            writer.Line($"public const int Stride = {spec.Pattern.Stride};");
+        }
         writer.Line();
         writer.Line();
         writer.Line("// The compile-time pattern as the runtime's kernels read it (TilePattern).");

@@ -39,10 +39,7 @@ public sealed partial class AttentionGenerator
             if (spec.HasExtras)
             {
                 writer.Line($"private const int SavedScoresOffset = {layout.SavedScores}; // savedScores [KeyTile][TileRows]: scores before the interval mask");
-                if (GathersExtras(spec))
-                {
-                    writer.Line($"private const int PositionsOffset = {layout.Positions};   // positions [KeyTile], int: the keys of a gathered tile");
-                }
+                writer.Line($"private const int PositionsOffset = {layout.Positions};   // positions [KeyTile], int: the keys of a gathered tile");
             }
 
             if (spec.Pattern.TopK > 0)
@@ -61,6 +58,12 @@ public sealed partial class AttentionGenerator
             writer.Line();
             EmitDriver(writer, spec, plan, layout);
             writer.Line();
+            if (HasResiduePass(spec))
+            {
+                EmitResidueDriver(writer, spec, plan);
+                writer.Line();
+            }
+
             if (plan.FeatureQuads)
             {
                 EmitQuadScoresMicrokernel(writer, plan, "ComputeScores", "HeadDim");
@@ -88,6 +91,19 @@ public sealed partial class AttentionGenerator
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block("private static void Run(in global::Attention.Kernels.KernelArguments arguments, int workItem, global::System.Span<float> scratch)"))
         {
+            if (HasResiduePass(spec))
+            {
+                writer.Line("// Items after the tile grid's are the strided pattern's residue pass (RunResidue).");
+                using (writer.Block("if (workItem >= arguments.NormalItems)"))
+                {
+                    writer.Line("RunResidue(in arguments, workItem - arguments.NormalItems, scratch);");
+                    writer.Line("return;");
+                }
+
+                writer.Line("// With a residue pass the tile grid does the intervals only and leaves partial records (split 0) for SplitMerge.");
+                writer.Line("bool residuePass = arguments.ResidueItems > 0;");
+            }
+
             writer.Line("int queryLength = arguments.QueryLength;");
             writer.Line("int keyLength = arguments.KeyLength;");
             writer.Line("int tilesPerItem = arguments.TilesPerItem;");
@@ -228,7 +244,7 @@ public sealed partial class AttentionGenerator
             }
 
             writer.Line();
-            using (writer.Block("if (keySplits > 1)"))
+            using (writer.Block(HasResiduePass(spec) ? "if (keySplits > 1 || residuePass)" : "if (keySplits > 1)"))
             {
                 writer.Line("// Leave (max, sum, acc) per row for SplitMerge, which combines the parts after every item is done.");
                 using (writer.Block("for (int itemRow = 0; itemRow < itemTiles * TileRows; itemRow++)"))
@@ -269,6 +285,94 @@ public sealed partial class AttentionGenerator
             }
         }
     }
+
+    /// <summary>
+    /// The strided pattern's residue pass: queries grouped by position modulo the stride (a residue class), so a query
+    /// tile's strided keys are the same for all its rows: the class's keys, gathered into packed tiles once per item and
+    /// shared by its query tiles. Leaves partial records (split 1) that SplitMerge combines with the tile grid's.
+    /// </summary>
+    private static void EmitResidueDriver(SourceWriter writer, KernelSpec spec, TilePlan plan)
+    {
+        VectorTier tier = plan.Tier;
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (writer.Block("private static void RunResidue(in global::Attention.Kernels.KernelArguments arguments, int residueItem, global::System.Span<float> scratch)"))
+        {
+            writer.Line("int queryLength = arguments.QueryLength;");
+            writer.Line("int rowsPerGroup = queryLength * HeadsPerGroup;");
+            writer.Line("// Item = (key/value head, class, chunk of the class's rows); class c holds tokens c, c + Stride, ... (c < Stride).");
+            writer.Line("int classes = global::System.Math.Min(Stride, queryLength);");
+            writer.Line("int chunk = residueItem % arguments.ResidueChunks;");
+            writer.Line("int firstToken = residueItem / arguments.ResidueChunks % classes;");
+            writer.Line("int group = residueItem / arguments.ResidueChunks / classes;");
+            writer.Line("int classRows = ((queryLength - 1 - firstToken) / Stride + 1) * HeadsPerGroup;");
+            writer.Line("int firstRow = chunk * TileRows * MaxTilesPerItem;");
+            writer.Line("int rowCount = global::System.Math.Min(TileRows * MaxTilesPerItem, classRows - firstRow);");
+            using (writer.Block("if (rowCount <= 0)"))
+            {
+                writer.Line("return;");
+            }
+
+            writer.Line("int itemTiles = (rowCount + TileRows - 1) / TileRows;");
+            writer.Line();
+            writer.Line("ref float scratchStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);");
+            writer.Line($"ref float packedQuery = ref {Unsafe}.Add(ref scratchStart, QueryOffset);");
+            writer.Line($"ref float acc = ref {Unsafe}.Add(ref scratchStart, AccOffset);");
+            writer.Line($"ref float rowMax = ref {Unsafe}.Add(ref scratchStart, RowMaxOffset);");
+            writer.Line($"ref float rowSum = ref {Unsafe}.Add(ref scratchStart, RowSumOffset);");
+            writer.Line($"ref int rowAllowedEnd = ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, RowAllowedEndOffset));");
+            writer.Line($"ref int rowToken = ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, RowTokenOffset));");
+            writer.Line($"ref int positions = ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, PositionsOffset));");
+            writer.Line($"ref float correction = ref {Unsafe}.Add(ref scratchStart, CorrectionOffset);");
+            writer.Line($"ref float packedKey = ref {Unsafe}.Add(ref scratchStart, KeyOffset);");
+            writer.Line($"ref float packedValue = ref {Unsafe}.Add(ref scratchStart, ValueOffset);");
+            writer.Line($"ref float scores = ref {Unsafe}.Add(ref scratchStart, ScoresOffset);");
+            writer.Line("int keyLimit = 0;");
+            using (writer.Block("for (int tile = 0; tile < itemTiles; tile++)"))
+            {
+                writer.Line("int tileRowCount = global::System.Math.Min(TileRows, rowCount - tile * TileRows);");
+                writer.Line("global::Attention.Kernels.Packing.PackQueryTransposedStrided(ref arguments.Query, firstToken, Stride, firstRow + tile * TileRows, tileRowCount, TileRows, Heads, HeadsPerGroup, group, HeadDim, QueryScale,");
+                writer.Line($"    ref {Unsafe}.Add(ref packedQuery, tile * HeadDim * TileRows));");
+                writer.Line("global::Attention.Kernels.TilePattern.FillResidueRows(in arguments.Pattern, firstToken, firstRow + tile * TileRows, tileRowCount, TileRows, HeadsPerGroup,");
+                writer.Line($"    ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows), ref {Unsafe}.Add(ref rowToken, tile * TileRows));");
+                writer.Line($"keyLimit = global::System.Math.Max(keyLimit, {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows + TileRows - 1));");
+            }
+
+            writer.Line();
+            writer.Line("scratch.Slice(AccOffset, itemTiles * HeadDim * TileRows).Clear();");
+            writer.Line("scratch.Slice(RowMaxOffset, itemTiles * TileRows).Fill(float.NegativeInfinity);");
+            writer.Line("scratch.Slice(RowSumOffset, itemTiles * TileRows).Clear();");
+            writer.Line();
+            writer.Line("// The class's keys, KeyTile at a time, packed once and shared by every query tile of the item.");
+            writer.Line("int count;");
+            using (writer.Block("for (int listed = 0; (count = global::Attention.Kernels.TilePattern.ResidueKeys(in arguments.Pattern, firstToken, listed, keyLimit, ref positions, KeyTile)) > 0; listed += count)"))
+            {
+                writer.Line("global::Attention.Kernels.Packing.PackRowsGathered(ref arguments.Key, ref positions, count, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
+                writer.Line("global::Attention.Kernels.Packing.PackRowsGathered(ref arguments.Value, ref positions, count, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
+                using (writer.Block("for (int tile = 0; tile < itemTiles; tile++)"))
+                {
+                    writer.Line($"ComputeScores(ref {Unsafe}.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
+                    writer.Line($"global::Attention.Kernels.TilePattern.MaskGathered(ref scores, ref positions, count, KeyTile, TileRows, ref {Unsafe}.Add(ref rowToken, tile * TileRows), ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows),");
+                    writer.Line("    firstRow + tile * TileRows, group * HeadsPerGroup, HeadsPerGroup, in arguments.Pattern);");
+                    writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref {Unsafe}.Add(ref rowMax, tile * TileRows), ref {Unsafe}.Add(ref rowSum, tile * TileRows), ref correction);");
+                    writer.Line($"AccumulateValues(ref scores, ref packedValue, ref correction, ref {Unsafe}.Add(ref acc, tile * HeadDim * TileRows));");
+                }
+            }
+
+            writer.Line();
+            writer.Line("// Partial records of split 1, by each row's place in the tile grid (token, head of the group).");
+            using (writer.Block("for (int itemRow = 0; itemRow < rowCount; itemRow++)"))
+            {
+                writer.Line("int classRow = firstRow + itemRow;");
+                writer.Line("int flatRow = (firstToken + classRow / HeadsPerGroup * Stride) * HeadsPerGroup + classRow % HeadsPerGroup;");
+                writer.Line("int tile = itemRow / TileRows;");
+                writer.Line("global::Attention.Kernels.SplitMerge.Store(ref arguments.Partials, (KvGroups + group) * rowsPerGroup + flatRow, HeadDim,");
+                writer.Line($"    {Unsafe}.Add(ref rowMax, itemRow), {Unsafe}.Add(ref rowSum, itemRow), ref {Unsafe}.Add(ref acc, tile * HeadDim * TileRows + itemRow % TileRows), TileRows);");
+            }
+        }
+    }
+
+    /// <summary>Strided kernels without TopK run the residue pass (the launcher's rule).</summary>
+    private static bool HasResiduePass(KernelSpec spec) => spec.Pattern.Stride > 0 && spec.Pattern.TopK == 0;
 
     /// <summary>
     /// The loop over key tiles: per key/value head of the item, decide per query tile, pack the key tile (unless no
@@ -325,13 +429,19 @@ public sealed partial class AttentionGenerator
                         if (spec.HasExtras)
                         {
                             writer.Line("// Keep the scores: the interval mask hides everything outside each row's interval, then the extra keys come back.");
-                            writer.Line("global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref scores, KeyTile * TileRows).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref savedScores, KeyTile * TileRows));");
+                            using (HasResiduePass(spec) ? writer.Block("if (!residuePass) // with a residue pass, that pass owns the strided keys") : default(SourceWriter.Scope?))
+                            {
+                                writer.Line("global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref scores, KeyTile * TileRows).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref savedScores, KeyTile * TileRows));");
+                            }
                         }
 
                         writer.Line($"global::Attention.Kernels.TileMask.Apply{tier.Name}(ref scores, KeyTile, RowVectors, keyTileStart, ref tileStart, ref tileEnd);");
                         if (spec.HasExtras)
                         {
-                            writer.Line($"global::Attention.Kernels.TilePattern.RestoreExtras(ref scores, ref savedScores, keyTileStart, keys, TileRows, ref tileToken, ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows), in arguments.Pattern);");
+                            using (HasResiduePass(spec) ? writer.Block("if (!residuePass)") : default(SourceWriter.Scope?))
+                            {
+                                writer.Line($"global::Attention.Kernels.TilePattern.RestoreExtras(ref scores, ref savedScores, keyTileStart, keys, TileRows, ref tileToken, ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows), in arguments.Pattern);");
+                            }
                         }
                     }
 
@@ -437,7 +547,7 @@ public sealed partial class AttentionGenerator
             if (spec.HasExtras && !GathersExtras(spec))
             {
                 writer.Line("// Outside the band only the pattern's extra keys (random blocks, strided keys) can be visible: visit such tiles too.");
-                using (writer.Block("if (!inBand && global::Attention.Kernels.TilePattern.HasExtraKeys(in arguments.Pattern, " +
+                using (writer.Block($"if (!inBand{(HasResiduePass(spec) ? " && !residuePass" : string.Empty)} && global::Attention.Kernels.TilePattern.HasExtraKeys(in arguments.Pattern, " +
                     $"{Unsafe}.Add(ref rowToken, tile * TileRows), {Unsafe}.Add(ref rowToken, tile * TileRows + TileRows - 1), keyTileStart, keys))"))
                 {
                     writer.Line("decision = global::Attention.Kernels.TilePattern.Visit | global::Attention.Kernels.TilePattern.PatternMask;");
@@ -788,7 +898,7 @@ public sealed partial class AttentionGenerator
             Value = Take(ref offset, plan.KeyTile * spec.HeadDim);
             Scores = Take(ref offset, plan.KeyTile * plan.TileRows);
             SavedScores = spec.HasExtras ? Take(ref offset, plan.KeyTile * plan.TileRows) : -1;
-            Positions = GathersExtras(spec) ? Take(ref offset, plan.KeyTile) : -1;
+            Positions = spec.HasExtras ? Take(ref offset, plan.KeyTile) : -1;
             int topK = spec.Pattern.TopK;
             TopScores = topK > 0 ? Take(ref offset, rows * topK) : -1;
             TopKeys = topK > 0 ? Take(ref offset, rows * topK) : -1;

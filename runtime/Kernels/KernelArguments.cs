@@ -15,9 +15,12 @@ public readonly unsafe struct KernelArguments
     private readonly float* _partials;
 
     internal KernelArguments(float* query, float* key, float* value, float* output, float* partials, int queryLength, int keyLength,
-        in WorkPartition.Cut cut, in PatternArguments pattern)
+        in WorkPartition.Cut cut, in PatternArguments pattern, int residueItems = 0, int residueChunks = 0)
     {
         Pattern = pattern;
+        NormalItems = cut.ItemCount;
+        ResidueItems = residueItems;
+        ResidueChunks = residueChunks;
         _query = query;
         _key = key;
         _value = value;
@@ -78,6 +81,20 @@ public readonly unsafe struct KernelArguments
 
     /// <summary>Parts the key range is cut into (1: each item sees all its keys and writes the output itself).</summary>
     public int KeySplits { get; }
+
+    /// <summary>Items of the tile grid (<see cref="WorkPartition.Cut.ItemCount"/>); strided kernels number their residue items after them.</summary>
+    public int NormalItems { get; }
+
+    /// <summary>
+    /// Strided pattern: items of the residue pass, which attends each query to its strided keys with queries grouped by
+    /// position modulo the stride (so a query tile shares its strided keys); 0 when the strided keys are visited in the
+    /// tile grid instead. With a residue pass, both passes leave partial records (split 0: tile grid, split 1: residue)
+    /// that <see cref="SplitMerge"/> combines.
+    /// </summary>
+    public int ResidueItems { get; }
+
+    /// <summary>Residue pass: chunks of rows per residue class.</summary>
+    public int ResidueChunks { get; }
 
     /// <summary>Keys per split, a multiple of the kernel's key tile.</summary>
     public int KeysPerSplit { get; }

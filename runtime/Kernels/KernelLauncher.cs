@@ -48,9 +48,22 @@ public static unsafe class KernelLauncher
         ReadOnlySpan<int> globalPositions, ReadOnlySpan<bool> mask, ReadOnlySpan<float> bias)
     {
         int threads = AttentionThreading.MaxDegreeOfParallelism;
-        // Hard attention selects over all of a row's keys at once, so its key range is never split.
-        WorkPartition.Cut cut = WorkPartition.Plan(queryLength, keyLength, plan, threads, allowKeySplits: plan.Pattern.TopK == 0);
-        Span<float> partials = cut.KeySplits > 1 ? ThreadScratch.GetPartials(cut.PartialFloats) : default;
+        // Hard attention selects over all of a row's keys at once, so its key range is never split. A strided pattern
+        // (without TopK) adds a residue pass whose partial results merge with the tile grid's, so it does not split either.
+        bool residuePass = plan.Pattern.Stride > 0 && plan.Pattern.TopK == 0;
+        WorkPartition.Cut cut = WorkPartition.Plan(queryLength, keyLength, plan, threads, allowKeySplits: plan.Pattern.TopK == 0 && !residuePass);
+        int residueChunks = 0, residueItems = 0, parts = cut.KeySplits;
+        if (residuePass)
+        {
+            int classTokens = WorkPartition.DivideRoundingUp(queryLength, plan.Pattern.Stride);
+            residueChunks = WorkPartition.DivideRoundingUp(classTokens * (plan.Heads / plan.KvGroups), plan.TileRows * plan.MaxTilesPerItem);
+            residueItems = plan.KvGroups * Math.Min(plan.Pattern.Stride, queryLength) * residueChunks;
+            parts = 2;
+        }
+
+        Span<float> partials = parts > 1
+            ? ThreadScratch.GetPartials(residuePass ? 2 * plan.KvGroups * queryLength * (plan.Heads / plan.KvGroups) * SplitMerge.RecordFloats(plan.HeadDim) : cut.PartialFloats)
+            : default;
         Span<int> randomTable = ThreadScratch.GetInts(RandomTableInts(plan.Pattern, keyLength));
         FillRandomTable(plan.Pattern, keyLength, randomTable);
         long biasHeadStride = bias.Length > (long)queryLength * keyLength ? (long)queryLength * keyLength : 0;
@@ -61,21 +74,22 @@ public static unsafe class KernelLauncher
         {
             var pattern = new PatternArguments(plan.Pattern, queryLength, keyLength, globals, globalPositions.Length, random,
                 mask.IsEmpty ? null : m, bias.IsEmpty ? null : b, biasHeadStride);
-            var arguments = new KernelArguments(q, k, v, o, p, queryLength, keyLength, in cut, in pattern);
-            int helpers = Math.Min(threads, cut.ItemCount) - 1;
-            if (helpers <= 0 || !WorkerPool.Shared.TryRun(kernel, arguments, null, 0, cut.ItemCount, plan.ScratchFloats, helpers))
+            var arguments = new KernelArguments(q, k, v, o, p, queryLength, keyLength, in cut, in pattern, residueItems, residueChunks);
+            int itemCount = cut.ItemCount + residueItems;
+            int helpers = Math.Min(threads, itemCount) - 1;
+            if (helpers <= 0 || !WorkerPool.Shared.TryRun(kernel, arguments, null, 0, itemCount, plan.ScratchFloats, helpers))
             {
                 Span<float> scratch = ThreadScratch.Get(plan.ScratchFloats);
-                for (int item = 0; item < cut.ItemCount; item++)
+                for (int item = 0; item < itemCount; item++)
                 {
                     kernel(in arguments, item, scratch);
                 }
             }
         }
 
-        if (cut.KeySplits > 1)
+        if (parts > 1)
         {
-            SplitMerge.Merge(partials, output, queryLength, cut.KeySplits, plan.Heads, plan.KvGroups, plan.HeadDim);
+            SplitMerge.Merge(partials, output, queryLength, parts, plan.Heads, plan.KvGroups, plan.HeadDim);
         }
     }
 

@@ -56,6 +56,50 @@ public static class Packing
     }
 
     /// <summary>
+    /// As <see cref="PackQueryTransposed"/> for the strided pattern's residue pass: row <c>r</c> of the tile is row
+    /// <c>firstRow + r</c> of a residue class whose tokens are <c>firstToken, firstToken + tokenStride, ...</c>, i.e. token
+    /// <c>firstToken + (firstRow + r) / headsPerGroup * tokenStride</c>, query head <c>group * headsPerGroup + (firstRow + r) % headsPerGroup</c>.
+    /// </summary>
+    /// <param name="query">Start of the query tensor <c>[tokens][heads][headDim]</c>.</param>
+    /// <param name="firstToken">The class's first token.</param>
+    /// <param name="tokenStride">Tokens between consecutive tokens of the class.</param>
+    /// <param name="firstRow">First row of the tile within the class.</param>
+    /// <param name="rows">Valid rows (rows past it are zero).</param>
+    /// <param name="tileRows">Rows in the packed tile.</param>
+    /// <param name="heads">Query heads.</param>
+    /// <param name="headsPerGroup">Query heads per key/value head.</param>
+    /// <param name="group">Key/value head.</param>
+    /// <param name="headDim">Features per head.</param>
+    /// <param name="scale">Multiplier folded into the packed values.</param>
+    /// <param name="destination">Start of the <c>headDim * tileRows</c> packed tile.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackQueryTransposedStrided(ref float query, int firstToken, int tokenStride, int firstRow, int rows, int tileRows, int heads,
+        int headsPerGroup, int group, int headDim, float scale, ref float destination)
+    {
+        for (int r = 0; r < tileRows; r++)
+        {
+            if (r < rows)
+            {
+                int row = firstRow + r;
+                long token = firstToken + (long)(row / headsPerGroup) * tokenStride;
+                int head = group * headsPerGroup + row % headsPerGroup;
+                ref float source = ref Unsafe.Add(ref query, ((nint)token * heads + head) * headDim);
+                for (int d = 0; d < headDim; d++)
+                {
+                    Unsafe.Add(ref destination, (nint)d * tileRows + r) = Unsafe.Add(ref source, d) * scale;
+                }
+            }
+            else
+            {
+                for (int d = 0; d < headDim; d++)
+                {
+                    Unsafe.Add(ref destination, (nint)d * tileRows + r) = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Copies rows <c>firstKey .. firstKey + keys - 1</c> of key/value head <paramref name="group"/> next to each
     /// other, <c>[tileKeys][headDim]</c>, zero beyond <paramref name="keys"/>. In the token-major input these
     /// rows sit <c>kvGroups * headDim</c> floats apart, often a multiple of 4 KB, so the microkernel's dozen

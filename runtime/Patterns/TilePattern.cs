@@ -357,6 +357,53 @@ public static unsafe class TilePattern
     }
 
     /// <summary>
+    /// Residue pass of the strided pattern: per row of a tile of a residue class (tokens <c>firstToken + k * stride</c>),
+    /// its token and allowed end; padding rows repeat the last real row.
+    /// </summary>
+    /// <param name="pattern">The call's pattern.</param>
+    /// <param name="firstToken">The class's first token.</param>
+    /// <param name="firstRow">First row of the tile within the class.</param>
+    /// <param name="rows">Real rows (at least 1).</param>
+    /// <param name="tileRows">Rows in the tile.</param>
+    /// <param name="headsPerGroup">Query heads per key/value head.</param>
+    /// <param name="rowAllowedEnd">Receives one past the last key the causal bound allows.</param>
+    /// <param name="rowToken">Receives each row's query token.</param>
+    public static void FillResidueRows(in PatternArguments pattern, int firstToken, int firstRow, int rows, int tileRows, int headsPerGroup,
+        ref int rowAllowedEnd, ref int rowToken)
+    {
+        for (int r = 0; r < tileRows; r++)
+        {
+            int token = (int)(firstToken + (long)((firstRow + Math.Min(r, rows - 1)) / headsPerGroup) * pattern.Stride);
+            long position = (long)pattern.KeyLength - pattern.QueryLength + token;
+            Unsafe.Add(ref rowToken, r) = token;
+            Unsafe.Add(ref rowAllowedEnd, r) = pattern.Causal ? (int)Math.Clamp(position + 1, 0, pattern.KeyLength) : pattern.KeyLength;
+        }
+    }
+
+    /// <summary>
+    /// Residue pass: the keys of the residue class of token <paramref name="firstToken"/> (keys congruent to its position
+    /// modulo the stride), from the <paramref name="skip"/>-th on, below <paramref name="limit"/>, at most <paramref name="capacity"/>.
+    /// </summary>
+    /// <param name="pattern">The call's pattern.</param>
+    /// <param name="firstToken">The class's first token.</param>
+    /// <param name="skip">Keys of the class already listed.</param>
+    /// <param name="limit">One past the last key to list.</param>
+    /// <param name="positions">Receives the keys.</param>
+    /// <param name="capacity">Room in <paramref name="positions"/>.</param>
+    /// <returns>The number of keys written.</returns>
+    public static int ResidueKeys(in PatternArguments pattern, int firstToken, int skip, int limit, ref int positions, int capacity)
+    {
+        long first = FloorModulo((long)pattern.KeyLength - pattern.QueryLength + firstToken, pattern.Stride) + (long)skip * pattern.Stride;
+        int count = 0;
+        for (long key = first; count < capacity && key < limit; key += pattern.Stride)
+        {
+            Unsafe.Add(ref positions, count++) = (int)key;
+        }
+
+        return count;
+    }
+
+    /// <summary>
     /// Masks a gathered tile (key <c>c</c> is <c>positions[c]</c>, none past <paramref name="count"/>): an element stays only
     /// when the key is extra for that row and within its allowed end, and the run-time mask allows it; the run-time bias
     /// is added to what stays. Every element of the tile is decided here (no interval mask runs on gathered tiles).
@@ -389,7 +436,8 @@ public static unsafe class TilePattern
                 int key = c < count ? Unsafe.Add(ref positions, c) : -1;
                 bool visible = key >= 0 && key < allowedEnd && pattern.Kind switch
                 {
-                    PatternKind.Strided => FloorModulo(position - key, pattern.Stride) == 0,
+                    // Strided keys are gathered only by the residue pass; the query's own key belongs to its interval.
+                    PatternKind.Strided => key != position && FloorModulo(position - key, pattern.Stride) == 0,
                     PatternKind.BigBird => key / pattern.BlockSize == 0 || key / pattern.BlockSize == pattern.KeyBlocks - 1
                         || (queryBlock >= 0 && queryBlock < pattern.KeyBlocks && HasRandomBlock(in pattern, queryBlock, key / pattern.BlockSize)),
                     _ => true, // Longformer's global keys and the fixed pattern's summary positions are extra for every row
