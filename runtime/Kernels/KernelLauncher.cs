@@ -50,7 +50,9 @@ public static unsafe class KernelLauncher
         int threads = AttentionThreading.MaxDegreeOfParallelism;
         // Hard attention selects over all of a row's keys at once, so its key range is never split. A strided pattern
         // (without TopK) adds a residue pass whose partial results merge with the tile grid's, so it does not split either.
-        bool residuePass = plan.Pattern.Stride > 0 && plan.Pattern.TopK == 0;
+        // Its partial records (two per row) must fit one buffer; past that, the strided keys are visited in place.
+        long residueFloats = 2L * plan.KvGroups * queryLength * (plan.Heads / plan.KvGroups) * SplitMerge.RecordFloats(plan.HeadDim);
+        bool residuePass = plan.Pattern.Stride > 0 && plan.Pattern.TopK == 0 && residueFloats <= int.MaxValue;
         WorkPartition.Cut cut = WorkPartition.Plan(queryLength, keyLength, plan, threads, allowKeySplits: plan.Pattern.TopK == 0 && !residuePass);
         int residueChunks = 0, residueItems = 0, parts = cut.KeySplits;
         if (residuePass)
@@ -62,7 +64,7 @@ public static unsafe class KernelLauncher
         }
 
         Span<float> partials = parts > 1
-            ? ThreadScratch.GetPartials(residuePass ? 2 * plan.KvGroups * queryLength * (plan.Heads / plan.KvGroups) * SplitMerge.RecordFloats(plan.HeadDim) : cut.PartialFloats)
+            ? ThreadScratch.GetPartials(residuePass ? (int)residueFloats : cut.PartialFloats)
             : default;
         Span<int> randomTable = ThreadScratch.GetInts(RandomTableInts(plan.Pattern, keyLength));
         FillRandomTable(plan.Pattern, keyLength, randomTable);

@@ -31,29 +31,7 @@ public static class Packing
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackQueryTransposed(ref float query, int firstRow, int rows, int tileRows, int heads, int headsPerGroup, int group,
         int headDim, float scale, ref float destination)
-    {
-        for (int r = 0; r < tileRows; r++)
-        {
-            if (r < rows)
-            {
-                int row = firstRow + r;
-                int token = row / headsPerGroup;
-                int head = group * headsPerGroup + row % headsPerGroup;
-                ref float source = ref Unsafe.Add(ref query, ((nint)token * heads + head) * headDim);
-                for (int d = 0; d < headDim; d++)
-                {
-                    Unsafe.Add(ref destination, (nint)d * tileRows + r) = Unsafe.Add(ref source, d) * scale;
-                }
-            }
-            else
-            {
-                for (int d = 0; d < headDim; d++)
-                {
-                    Unsafe.Add(ref destination, (nint)d * tileRows + r) = 0f;
-                }
-            }
-        }
-    }
+        => PackQueryTransposedStrided(ref query, firstToken: 0, tokenStride: 1, firstRow, rows, tileRows, heads, headsPerGroup, group, headDim, scale, ref destination);
 
     /// <summary>
     /// As <see cref="PackQueryTransposed"/> for the strided pattern's residue pass: row <c>r</c> of the tile is row
