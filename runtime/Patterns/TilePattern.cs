@@ -537,26 +537,17 @@ public static unsafe class TilePattern
                 int j = 0;
                 for (; j + 8 <= keys; j += 8)
                 {
-                    Vector256<float> t0 = Avx.UnpackLow(Avx.LoadVector256(b0 + j), Avx.LoadVector256(b1 + j));
-                    Vector256<float> t1 = Avx.UnpackHigh(Avx.LoadVector256(b0 + j), Avx.LoadVector256(b1 + j));
-                    Vector256<float> t2 = Avx.UnpackLow(Avx.LoadVector256(b2 + j), Avx.LoadVector256(b3 + j));
-                    Vector256<float> t3 = Avx.UnpackHigh(Avx.LoadVector256(b2 + j), Avx.LoadVector256(b3 + j));
-                    Vector256<float> t4 = Avx.UnpackLow(Avx.LoadVector256(b4 + j), Avx.LoadVector256(b5 + j));
-                    Vector256<float> t5 = Avx.UnpackHigh(Avx.LoadVector256(b4 + j), Avx.LoadVector256(b5 + j));
-                    Vector256<float> t6 = Avx.UnpackLow(Avx.LoadVector256(b6 + j), Avx.LoadVector256(b7 + j));
-                    Vector256<float> t7 = Avx.UnpackHigh(Avx.LoadVector256(b6 + j), Avx.LoadVector256(b7 + j));
-                    Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
-                    Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-                    Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
-                    Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-                    AddKey(ref scores, (j + 0) * tileRows + r0, Avx.Permute2x128(u0, u4, 0x20), log2E);
-                    AddKey(ref scores, (j + 1) * tileRows + r0, Avx.Permute2x128(u1, u5, 0x20), log2E);
-                    AddKey(ref scores, (j + 2) * tileRows + r0, Avx.Permute2x128(u2, u6, 0x20), log2E);
-                    AddKey(ref scores, (j + 3) * tileRows + r0, Avx.Permute2x128(u3, u7, 0x20), log2E);
-                    AddKey(ref scores, (j + 4) * tileRows + r0, Avx.Permute2x128(u0, u4, 0x31), log2E);
-                    AddKey(ref scores, (j + 5) * tileRows + r0, Avx.Permute2x128(u1, u5, 0x31), log2E);
-                    AddKey(ref scores, (j + 6) * tileRows + r0, Avx.Permute2x128(u2, u6, 0x31), log2E);
-                    AddKey(ref scores, (j + 7) * tileRows + r0, Avx.Permute2x128(u3, u7, 0x31), log2E);
+                    Vector256<float> c0 = Avx.LoadVector256(b0 + j), c1 = Avx.LoadVector256(b1 + j), c2 = Avx.LoadVector256(b2 + j), c3 = Avx.LoadVector256(b3 + j);
+                    Vector256<float> c4 = Avx.LoadVector256(b4 + j), c5 = Avx.LoadVector256(b5 + j), c6 = Avx.LoadVector256(b6 + j), c7 = Avx.LoadVector256(b7 + j);
+                    RegisterTranspose.Transpose8x8(ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                    AddKey(ref scores, (j + 0) * tileRows + r0, c0, log2E);
+                    AddKey(ref scores, (j + 1) * tileRows + r0, c1, log2E);
+                    AddKey(ref scores, (j + 2) * tileRows + r0, c2, log2E);
+                    AddKey(ref scores, (j + 3) * tileRows + r0, c3, log2E);
+                    AddKey(ref scores, (j + 4) * tileRows + r0, c4, log2E);
+                    AddKey(ref scores, (j + 5) * tileRows + r0, c5, log2E);
+                    AddKey(ref scores, (j + 6) * tileRows + r0, c6, log2E);
+                    AddKey(ref scores, (j + 7) * tileRows + r0, c7, log2E);
                 }
 
                 for (int r = r0; r < r0 + 8; r++)
