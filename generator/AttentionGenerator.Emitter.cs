@@ -71,6 +71,28 @@ public sealed partial class AttentionGenerator
         writer.Line("//   For each key tile the item's key range can see: pack its K and V rows side by side, then for each query tile");
         writer.Line("//   scores = K.Q^T (QK microkernel), mask if the tile straddles a bound, softmax step, acc += V^T.P (PV microkernel).");
         writer.Line("//   Key tiles outside every row's visible range are never visited; interior tiles apply no element mask.");
+        writer.Line("//   A run-time boolean mask (Forward overloads) is classified per tile: all false skips it, all true needs no mask.");
+        if (spec.Pattern.GlobalTokens || spec.Pattern.FixedBlock > 0)
+        {
+            writer.Line("//   Extra keys outside a query tile's band (global keys / summary positions) are gathered per query tile into packed tiles.");
+        }
+
+        if (spec.Pattern.BlockSize > 0)
+        {
+            writer.Line("//   Key tiles holding a row's global or random block are visited as well, masked element by element.");
+        }
+
+        if (spec.Pattern.Stride > 0 && spec.Pattern.TopK == 0)
+        {
+            writer.Line("//   Strided keys: a residue pass (RunResidue) groups queries by p mod Stride, which then share their strided keys;");
+            writer.Line("//   its partial results and the tile grid's are merged by log-sum-exp (SplitMerge).");
+        }
+
+        if (spec.Pattern.TopK > 0)
+        {
+            writer.Line($"//   Hard attention: two passes over the keys, the first keeps each row's {spec.Pattern.TopK} best scores, the second attends to them.");
+        }
+
         writer.Line("//   Legend: rowMax, rowSum = running max and sum of exp2 per row; correction = 2^(oldMax - newMax); acc = unnormalized output.");
         writer.Line("//");
         writer.Line("// Tiling per tier (chosen at run time, fastest available first):");
