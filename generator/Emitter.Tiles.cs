@@ -869,7 +869,7 @@ public sealed partial class AttentionGenerator
         }
     }
 
-    /// <summary>Mirrors TilePattern.GathersExtras: row-independent extra keys (Longformer, fixed) are gathered.</summary>
+    /// <summary>Row-independent extra keys (Longformer's global keys, the fixed pattern's summary positions) are gathered per query tile.</summary>
     private static bool GathersExtras(KernelSpec spec) => spec.Pattern.GlobalTokens || spec.Pattern.FixedBlock > 0;
 
     private static string Join(int count, Func<int, string> item) => string.Join(", ", Enumerable.Range(0, count).Select(item));

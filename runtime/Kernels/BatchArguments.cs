@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Attention.Kernels;
 
 /// <summary>
@@ -92,8 +90,4 @@ public static class BatchArguments
                 throw new ArgumentException($"{name} must not decrease, but {name}[{b}] = {offsets[b]} follows {offsets[b - 1]}.", name);
         }
     }
-
-    /// <summary>Start of sequence <paramref name="sequence"/> in a padded tensor, in floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int PaddedStart(int sequence, int maxLength, int groups, int headDim) => sequence * maxLength * groups * headDim;
 }

@@ -116,7 +116,4 @@ public readonly unsafe struct PatternArguments
 
     /// <summary>Whether the call has a run-time additive bias.</summary>
     public bool HasBias => Bias != null;
-
-    /// <summary>Whether some visible keys lie outside the per-query intervals.</summary>
-    public bool HasExtras => Kind != PatternKind.Interval;
 }

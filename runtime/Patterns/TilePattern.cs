@@ -15,7 +15,7 @@ namespace Attention.Kernels;
 /// intervals); every other tile costs one test. Tiles inside every row's interval apply no element mask; the others
 /// mask by interval (<see cref="TileMask"/>) and then restore the extra keys' scores (<see cref="RestoreExtras"/>).</para>
 /// <para>Extra keys outside the band take one of two routes. Where they are the same for every row (Longformer's global
-/// keys, the fixed pattern's summary positions: <see cref="GathersExtras"/>), they are listed (<see cref="NextExtraKeys"/>),
+/// keys, the fixed pattern's summary positions; the generator decides per kernel), they are listed (<see cref="NextExtraKeys"/>),
 /// gathered into packed tiles and masked there (<see cref="MaskGathered"/>), so each costs one key, not a key tile.
 /// Where they differ from row to row (BigBird's random blocks, the strided keys), gathering would be repeated for
 /// every query tile, so instead the key tiles holding them are visited like band tiles (<see cref="HasExtraKeys"/>).</para>
@@ -27,11 +27,6 @@ public static unsafe class TilePattern
     /// <summary>Ints per query tile in the summary <see cref="FillRows"/> writes: minimum start and maximum end
     /// over rows that see something (the band), maximum start and minimum end over all rows (the interior).</summary>
     public const int SummaryInts = 4;
-
-    /// <summary>Whether a pattern kind's extra keys outside the band are gathered (true) or visited in place (false).</summary>
-    /// <param name="kind">The pattern kind.</param>
-    /// <returns>True for Longformer and the fixed pattern.</returns>
-    public static bool GathersExtras(PatternKind kind) => kind is PatternKind.Longformer or PatternKind.Fixed;
 
     /// <summary>Decision bit: visit the key tile.</summary>
     public const int Visit = 1;
