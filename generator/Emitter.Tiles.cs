@@ -66,11 +66,9 @@ public sealed partial class AttentionGenerator
 
             if (plan.FeatureQuads)
             {
-                EmitQuadScoresMicrokernel(writer, plan, "ComputeScores", "HeadDim");
+                EmitQuadScoresMicrokernel(writer, spec, plan, "ComputeScores", "HeadDim");
                 writer.Line();
-                EmitQuadScoresMicrokernel(writer, plan, "ComputeScoresFromCache", "KvGroups * HeadDim");
-                writer.Line();
-                EmitQuadHelpers(writer);
+                EmitQuadScoresMicrokernel(writer, spec, plan, "ComputeScoresFromCache", "KvGroups * HeadDim");
                 writer.Line();
                 EmitQuadValuesMicrokernel(writer, spec, plan, "AccumulateValues", "HeadDim");
                 writer.Line();
@@ -171,6 +169,8 @@ public sealed partial class AttentionGenerator
                 writer.Line($"    ref {Unsafe}.Add(ref rowToken, tile * TileRows), ref {Unsafe}.Add(ref tileSummary, tile * global::Attention.Kernels.TilePattern.SummaryInts));");
             }
 
+            EmitQuadLayout(writer, plan, "packedQuery", "The quad microkernels read the queries row-major (lane 4r + p): one transpose per 16 floats, here, not per use.");
+
             writer.Line();
             writer.Line("// Every row starts its online softmax from nothing: max -inf, sum 0, output 0.");
             writer.Line($"scratch.Slice(AccOffset, itemTiles * HeadDim * TileRows).Clear();");
@@ -243,6 +243,7 @@ public sealed partial class AttentionGenerator
                 EmitKeyTileLoop(writer, spec, plan);
             }
 
+            EmitQuadLayout(writer, plan, "acc", "Back to the feature-major layout [HeadDim][TileRows] that normalizing and SplitMerge read.");
             writer.Line();
             using (writer.Block(HasResiduePass(spec) ? "if (keySplits > 1 || residuePass)" : "if (keySplits > 1)"))
             {
@@ -337,6 +338,8 @@ public sealed partial class AttentionGenerator
                 writer.Line($"keyLimit = global::System.Math.Max(keyLimit, {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows + TileRows - 1));");
             }
 
+            EmitQuadLayout(writer, plan, "packedQuery", "The quad microkernels read the queries row-major (lane 4r + p).");
+
             writer.Line();
             writer.Line("scratch.Slice(AccOffset, itemTiles * HeadDim * TileRows).Clear();");
             writer.Line("scratch.Slice(RowMaxOffset, itemTiles * TileRows).Fill(float.NegativeInfinity);");
@@ -358,6 +361,7 @@ public sealed partial class AttentionGenerator
                 }
             }
 
+            EmitQuadLayout(writer, plan, "acc", "Back to the feature-major layout that SplitMerge reads.");
             writer.Line();
             writer.Line("// Partial records of split 1, by each row's place in the tile grid (token, head of the group).");
             using (writer.Block("for (int itemRow = 0; itemRow < rowCount; itemRow++)"))
@@ -713,71 +717,84 @@ public sealed partial class AttentionGenerator
     }
 
     private const string V512 = "global::System.Runtime.Intrinsics.Vector512";
-    private const string V128 = "global::System.Runtime.Intrinsics.Vector128";
     private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
 
+    private const string QuadLanes = "global::Attention.Kernels.QuadLanes";
+
     /// <summary>
-    /// Quad QK microkernel (4-row decode tile, AVX-512): lane 4p + r of a Vector512 holds feature d + p of row r.
-    /// Per four features: one load of the packed queries (already laid out [HeadDim][4 rows], so features d..d+3
-    /// of all rows are 16 consecutive floats), and per key one 4-float load spread to the quarters (vpermps) and
-    /// one multiply-add. The four quarters are summed once per key at the end.
+    /// Quad QK microkernel (4-row decode tile, AVX-512). Registers are row-major, lane 4r + p = feature d + p of
+    /// row r (the packed queries are stored that way for this plan), so per four features a key costs one 128-bit
+    /// broadcast load and one multiply-add, no shuffle. Blocks of fewer than 8 keys keep two accumulators per key
+    /// (even and odd feature quads) so enough multiply-adds are in flight to hide their latency. At the end the
+    /// quarters of four keys at a time are summed into scores[key][row].
     /// </summary>
-    private static void EmitQuadScoresMicrokernel(SourceWriter writer, TilePlan plan, string name, string keyStride)
+    private static void EmitQuadScoresMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan, string name, string keyStride)
     {
-        writer.Line($"// scores[KeyTile][4] = packedKey . packedQuery, {plan.KeyBlock} keys per block, one Vector512 accumulator per key whose");
-        writer.Line("// lane 4p + r sums feature d + p of row r over d = 0, 4, 8, ...; the quarters are added at the end.");
+        if (plan.KeyBlock % 4 != 0)
+        {
+            throw new InvalidOperationException("The quad QK block sums its keys four at a time.");
+        }
+
+        int chains = plan.KeyBlock >= 8 ? 1 : 2;
+        int step = 4 * chains;
+        int mainFeatures = spec.HeadDim / step * step;
+        writer.Line($"// scores[KeyTile][4] = packedKey . packedQuery, {plan.KeyBlock} keys per block, {chains} Vector512 accumulator(s) per key whose");
+        writer.Line("// lane 4r + p sums feature d + p of row r: a key's four features are one broadcast load, no shuffle.");
         writer.Line($"// Key rows are {keyStride} floats apart.");
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block($"private static void {name}(ref float packedQuery, ref float packedKey, ref float scores)"))
         {
-            writer.Line($"{V512}<int> spread = {V512}.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);");
             using (writer.Block($"for (int keyBlock = 0; keyBlock < KeyTile; keyBlock += {plan.KeyBlock})"))
             {
-                writer.Line($"{V512}<float> {Join(plan.KeyBlock, k => $"s{k} = {V512}<float>.Zero")};");
+                for (int c = 0; c < chains; c++)
+                {
+                    writer.Line($"{V512}<float> {Join(plan.KeyBlock, k => $"s{k}_{c} = {V512}<float>.Zero")};");
+                }
+
                 writer.Line("ref float q = ref packedQuery;");
                 writer.Line($"ref float k = ref {Unsafe}.Add(ref packedKey, keyBlock * {keyStride});");
-                using (writer.Block("for (int d = 0; d < HeadDim; d += 4)"))
+                using (writer.Block($"for (int d = 0; d < {mainFeatures}; d += {step})"))
                 {
-                    writer.Line($"{V512}<float> qd = {V512}.LoadUnsafe(ref q);");
-                    for (int k = 0; k < plan.KeyBlock; k++)
-                    {
-                        writer.Line($"s{k} = {V512}.MultiplyAddEstimate(Spread(ref {Unsafe}.Add(ref k, {k} * {keyStride}), spread), qd, s{k});");
-                    }
+                    EmitQuadScoreSteps(writer, plan, keyStride, chains);
+                    writer.Line($"q = ref {Unsafe}.Add(ref q, {16 * chains});");
+                    writer.Line($"k = ref {Unsafe}.Add(ref k, {step});");
+                }
 
-                    writer.Line($"q = ref {Unsafe}.Add(ref q, 16);");
-                    writer.Line($"k = ref {Unsafe}.Add(ref k, 4);");
+                if (mainFeatures < spec.HeadDim)
+                {
+                    writer.Line($"// HeadDim = {spec.HeadDim}: one more feature quad.");
+                    using (writer.Block(string.Empty))
+                    {
+                        EmitQuadScoreSteps(writer, plan, keyStride, 1);
+                    }
                 }
 
                 writer.Line($"ref float blockScores = ref {Unsafe}.Add(ref scores, keyBlock * TileRows);");
-                for (int k = 0; k < plan.KeyBlock; k++)
+                for (int k = 0; k < plan.KeyBlock; k += 4)
                 {
-                    writer.Line($"{V128}.StoreUnsafe(SumQuarters(s{k}), ref blockScores, (global::System.UIntPtr){k * plan.TileRows});");
+                    string Sum(int key) => chains == 1 ? $"s{key}_0" : $"s{key}_0 + s{key}_1";
+                    writer.Line($"{V512}.StoreUnsafe({QuadLanes}.SumQuarters({Sum(k)}, {Sum(k + 1)}, {Sum(k + 2)}, {Sum(k + 3)}), ref blockScores, (global::System.UIntPtr){k * plan.TileRows});");
                 }
             }
         }
-
     }
 
-    private static void EmitQuadHelpers(SourceWriter writer)
+    private static void EmitQuadScoreSteps(SourceWriter writer, TilePlan plan, string keyStride, int chains)
     {
-        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-        writer.Line($"private static {V128}<float> SumQuarters({V512}<float> v)");
-        writer.Line("{");
-        writer.Line($"    global::System.Runtime.Intrinsics.Vector256<float> half = {V512}.GetLower(v) + {V512}.GetUpper(v);");
-        writer.Line("    return global::System.Runtime.Intrinsics.Vector256.GetLower(half) + global::System.Runtime.Intrinsics.Vector256.GetUpper(half);");
-        writer.Line("}");
-        writer.Line();
-        writer.Line("// Four floats at source, placed by indices into the 16 lanes (vpermps; the upper lanes of the widened load are never selected).");
-        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-        writer.Line($"private static {V512}<float> Spread(ref float source, {V512}<int> indices)");
-        writer.Line($"    => {V512}.Shuffle(global::System.Runtime.Intrinsics.Vector256.ToVector512Unsafe({V128}.ToVector256Unsafe({V128}.LoadUnsafe(ref source))), indices);");
+        for (int c = 0; c < chains; c++)
+        {
+            writer.Line($"{V512}<float> q{c} = {V512}.LoadUnsafe(ref q, (global::System.UIntPtr){16 * c});");
+            for (int k = 0; k < plan.KeyBlock; k++)
+            {
+                writer.Line($"s{k}_{c} = {V512}.MultiplyAddEstimate({QuadLanes}.BroadcastQuad(ref {Unsafe}.Add(ref k, {k} * {keyStride} + {4 * c})), q{c}, s{k}_{c});");
+            }
+        }
     }
-
 
     /// <summary>
-    /// Quad PV microkernel: acc, laid out [HeadDim][4 rows], is 16 consecutive floats per four features, which
-    /// is exactly a Vector512 with lane 4p + r = feature d + p of row r. Per key: the 4 probabilities repeated to
-    /// every quarter, and per four features one 4-float value load spread to the quarters and one multiply-add.
+    /// Quad PV microkernel: acc is 16 consecutive floats per four features, row-major for this plan (lane 4r + p =
+    /// feature d + p of row r). Per key: the 4 probabilities spread to their quarters (one shuffle), and per four
+    /// features one 128-bit broadcast load of the value row and one multiply-add.
     /// </summary>
     private static void EmitQuadValuesMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan, string name, string valueStride)
     {
@@ -790,9 +807,7 @@ public sealed partial class AttentionGenerator
         using (writer.Block($"private static void {name}(ref float probabilities, ref float packedValue, ref float correction, ref float acc)"))
         {
             writer.Line($"// Value rows are {valueStride} floats apart.");
-            writer.Line($"{V512}<int> spread = {V512}.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);");
-            writer.Line($"{V512}<int> repeat = {V512}.Create(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);");
-            writer.Line("global::System.Runtime.Intrinsics.Vector512<float> c = Spread(ref correction, repeat);");
+            writer.Line($"{V512}<float> c = {QuadLanes}.SpreadRows(ref correction);");
             if (fullBlocks > 0)
             {
                 using (writer.Block($"for (int feature = 0; feature < {fullBlocks * plan.FeatureBlock * 4}; feature += {plan.FeatureBlock * 4})"))
@@ -824,10 +839,10 @@ public sealed partial class AttentionGenerator
         writer.Line($"ref float value = ref {Unsafe}.Add(ref packedValue, feature);");
         using (writer.Block("for (int j = 0; j < KeyTile; j++)"))
         {
-            writer.Line($"{V512}<float> pj = Spread(ref p, repeat);");
+            writer.Line($"{V512}<float> pj = {QuadLanes}.SpreadRows(ref p);");
             for (int f = 0; f < quads; f++)
             {
-                writer.Line($"a{f} = {V512}.MultiplyAddEstimate(Spread(ref {Unsafe}.Add(ref value, {f * 4}), spread), pj, a{f});");
+                writer.Line($"a{f} = {V512}.MultiplyAddEstimate({QuadLanes}.BroadcastQuad(ref {Unsafe}.Add(ref value, {f * 4})), pj, a{f});");
             }
 
             writer.Line($"p = ref {Unsafe}.Add(ref p, TileRows);");
@@ -838,6 +853,19 @@ public sealed partial class AttentionGenerator
         {
             writer.Line($"{V512}.StoreUnsafe(a{f}, ref block, (global::System.UIntPtr){f * 16});");
         }
+    }
+
+    /// <summary>For the quad plan, converts an item's packed queries or accumulators between the feature-major layout
+    /// of the 4-row tiles and the row-major one of the quad microkernels (the conversion is its own inverse).</summary>
+    private static void EmitQuadLayout(SourceWriter writer, TilePlan plan, string buffer, string why)
+    {
+        if (!plan.FeatureQuads)
+        {
+            return;
+        }
+
+        writer.Line($"// {why}");
+        writer.Line($"{QuadLanes}.TransposeBlocks(ref {buffer}, itemTiles * HeadDim * TileRows / 16);");
     }
 
     private static void EmitPackRows(SourceWriter writer)

@@ -33,6 +33,14 @@ internal sealed class TilePlan
         // 96 keys gave nothing more). At least one block, at most 8.
         int keysInBudget = L1BudgetBytes / (2 * spec.HeadDim * sizeof(float));
         KeyTile = keyBlock * Math.Max(1, Math.Min(8, keysInBudget / keyBlock));
+        if (featureQuads)
+        {
+            // The decode plan streams the cache: every key is used once, by one 4-row tile. One key block per key tile
+            // makes the item walk whole token rows almost in address order (4 keys x all key/value heads, then the next
+            // 4), which the hardware prefetchers follow; 48-key tiles touch 96 pages at once and streamed at half the
+            // rate (measured at 16,384 keys, GQA 32/8, d128: 26 -> 53 GB/s on two cores).
+            KeyTile = keyBlock;
+        }
 
         // Query tiles per work item: the packed queries and the output accumulators of an item
         // (2 * tiles * TileRows * HeadDim floats) stay within half of a 1 MB L2.
@@ -98,8 +106,8 @@ internal sealed class TilePlan
         };
         if (spec.HeadDim % 4 == 0)
         {
-            // 12 keys (QK) or 12 feature quads (PV) x one 512-bit accumulator each, plus the operands: 15 of 32 zmm.
-            plans.Add(new("Vector512Quad", VectorTier.Vector128, spec, rowVectors: 1, keyBlock: 12, featureBlock: 12, featureQuads: true));
+            // QK: 4 keys x 2 accumulators (even and odd feature quads); PV: 12 feature quads x one 512-bit accumulator.
+            plans.Add(new("Vector512Quad", VectorTier.Vector128, spec, rowVectors: 1, keyBlock: 4, featureBlock: 12, featureQuads: true));
         }
 
         return plans;
