@@ -243,7 +243,6 @@ public sealed partial class AttentionGenerator
                 EmitKeyTileLoop(writer, spec, plan);
             }
 
-            EmitQuadLayout(writer, plan, "acc", "Back to the feature-major layout [HeadDim][TileRows] that normalizing and SplitMerge read.");
             writer.Line();
             using (writer.Block(HasResiduePass(spec) ? "if (keySplits > 1 || residuePass)" : "if (keySplits > 1)"))
             {
@@ -255,7 +254,7 @@ public sealed partial class AttentionGenerator
                     using (writer.Block("if (row < rowCount)"))
                     {
                         writer.Line("global::Attention.Kernels.SplitMerge.Store(ref arguments.Partials, (split * KvGroups + firstGroup + tile / tileCount) * rowsPerGroup + firstRow + row, HeadDim,");
-                        writer.Line("    global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, itemRow), global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, itemRow), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows + itemRow % TileRows), TileRows);");
+                        writer.Line($"    global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, itemRow), global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, itemRow), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, {AccRowStart(plan)}), {AccFeatureStride(plan)});");
                     }
                 }
 
@@ -277,11 +276,11 @@ public sealed partial class AttentionGenerator
                 writer.Line("int token = flatRow / HeadsPerGroup;");
                 writer.Line("int head = (firstGroup + tile / tileCount) * HeadsPerGroup + flatRow % HeadsPerGroup;");
                 writer.Line("float normalizer = global::Attention.Kernels.OnlineSoftmax.Normalizer(global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, itemRow));");
-                writer.Line("ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows + itemRow % TileRows);");
+                writer.Line($"ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, {AccRowStart(plan)});");
                 writer.Line("ref float destination = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Output, ((global::System.IntPtr)token * Heads + head) * HeadDim);");
                 using (writer.Block("for (int d = 0; d < HeadDim; d++)"))
                 {
-                    writer.Line("global::System.Runtime.CompilerServices.Unsafe.Add(ref destination, d) = global::System.Runtime.CompilerServices.Unsafe.Add(ref source, d * TileRows) * normalizer;");
+                    writer.Line($"global::System.Runtime.CompilerServices.Unsafe.Add(ref destination, d) = global::System.Runtime.CompilerServices.Unsafe.Add(ref source, d * {AccFeatureStride(plan)}) * normalizer;");
                 }
             }
         }
@@ -361,7 +360,6 @@ public sealed partial class AttentionGenerator
                 }
             }
 
-            EmitQuadLayout(writer, plan, "acc", "Back to the feature-major layout that SplitMerge reads.");
             writer.Line();
             writer.Line("// Partial records of split 1, by each row's place in the tile grid (token, head of the group).");
             using (writer.Block("for (int itemRow = 0; itemRow < rowCount; itemRow++)"))
@@ -370,7 +368,7 @@ public sealed partial class AttentionGenerator
                 writer.Line("int flatRow = (firstToken + classRow / HeadsPerGroup * Stride) * HeadsPerGroup + classRow % HeadsPerGroup;");
                 writer.Line("int tile = itemRow / TileRows;");
                 writer.Line("global::Attention.Kernels.SplitMerge.Store(ref arguments.Partials, (KvGroups + group) * rowsPerGroup + flatRow, HeadDim,");
-                writer.Line($"    {Unsafe}.Add(ref rowMax, itemRow), {Unsafe}.Add(ref rowSum, itemRow), ref {Unsafe}.Add(ref acc, tile * HeadDim * TileRows + itemRow % TileRows), TileRows);");
+                writer.Line($"    {Unsafe}.Add(ref rowMax, itemRow), {Unsafe}.Add(ref rowSum, itemRow), ref {Unsafe}.Add(ref acc, {AccRowStart(plan)}), {AccFeatureStride(plan)});");
             }
         }
     }
@@ -717,6 +715,7 @@ public sealed partial class AttentionGenerator
     }
 
     private const string V512 = "global::System.Runtime.Intrinsics.Vector512";
+    private const string V128 = "global::System.Runtime.Intrinsics.Vector128";
     private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
 
     private const string QuadLanes = "global::Attention.Kernels.QuadLanes";
@@ -792,27 +791,39 @@ public sealed partial class AttentionGenerator
     }
 
     /// <summary>
-    /// Quad PV microkernel: acc is 16 consecutive floats per four features, row-major for this plan (lane 4r + p =
-    /// feature d + p of row r). Per key: the 4 probabilities spread to their quarters (one shuffle), and per four
-    /// features one 128-bit broadcast load of the value row and one multiply-add.
+    /// Quad PV microkernel. For this plan acc is row-major, acc[4 rows][HeadDim], so each accumulator holds 16
+    /// consecutive features of one row: per key, one plain load per 16 features of the value row, one broadcast of
+    /// each row's probability (a load), and 4 multiply-adds per load. Up to 64 features per block (16 accumulators);
+    /// a HeadDim that is not a multiple of 16 ends with 128-bit accumulators of four features.
     /// </summary>
     private static void EmitQuadValuesMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan, string name, string valueStride)
     {
-        int quads = spec.HeadDim / 4;
-        int fullBlocks = quads / plan.FeatureBlock;
-        int tailQuads = quads % plan.FeatureBlock;
-        writer.Line($"// acc[HeadDim][4] = acc * correction + packedValue^T . probabilities: {plan.FeatureBlock * 4} features per block,");
-        writer.Line($"// one Vector512 accumulator per four features; {fullBlocks} full block(s){(tailQuads > 0 ? $" and a {tailQuads * 4}-feature block" : string.Empty)} cover HeadDim = {spec.HeadDim}.");
+        const int ChunksPerBlock = 4;
+        int chunks = spec.HeadDim / 16;
+        int fullBlocks = chunks / ChunksPerBlock;
+        int tailChunks = chunks % ChunksPerBlock;
+        int tailQuads = spec.HeadDim % 16 / 4;
+        writer.Line($"// acc[4][HeadDim] = acc * correction + probabilities^T . values, row-major: {ChunksPerBlock * 16} features x 4 rows per block");
+        writer.Line($"// ({ChunksPerBlock * 4} accumulators); {fullBlocks} full block(s){(tailChunks > 0 ? $", a {tailChunks * 16}-feature block" : string.Empty)}{(tailQuads > 0 ? $", {tailQuads} four-feature quad(s)" : string.Empty)} cover HeadDim = {spec.HeadDim}.");
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block($"private static void {name}(ref float probabilities, ref float packedValue, ref float correction, ref float acc)"))
         {
-            writer.Line($"// Value rows are {valueStride} floats apart.");
-            writer.Line($"{V512}<float> c = {QuadLanes}.SpreadRows(ref correction);");
+            writer.Line($"// Value rows are {valueStride} floats apart. Once the running maxima settle, corrections are all 1: skip the rescale.");
+            writer.Line($"bool rescale = {V128}.LoadUnsafe(ref correction) != {V128}<float>.One;");
             if (fullBlocks > 0)
             {
-                using (writer.Block($"for (int feature = 0; feature < {fullBlocks * plan.FeatureBlock * 4}; feature += {plan.FeatureBlock * 4})"))
+                using (writer.Block($"for (int feature = 0; feature < {fullBlocks * ChunksPerBlock * 16}; feature += {ChunksPerBlock * 16})"))
                 {
-                    EmitQuadValuesBlock(writer, plan.FeatureBlock, valueStride);
+                    EmitQuadValuesBlock(writer, V512, 16, ChunksPerBlock, valueStride);
+                }
+            }
+
+            if (tailChunks > 0)
+            {
+                using (writer.Block(string.Empty))
+                {
+                    writer.Line($"const int feature = {fullBlocks * ChunksPerBlock * 16};");
+                    EmitQuadValuesBlock(writer, V512, 16, tailChunks, valueStride);
                 }
             }
 
@@ -820,40 +831,74 @@ public sealed partial class AttentionGenerator
             {
                 using (writer.Block(string.Empty))
                 {
-                    writer.Line($"const int feature = {fullBlocks * plan.FeatureBlock * 4};");
-                    EmitQuadValuesBlock(writer, tailQuads, valueStride);
+                    writer.Line($"const int feature = {chunks * 16};");
+                    EmitQuadValuesBlock(writer, V128, 4, tailQuads, valueStride);
                 }
             }
         }
     }
 
-    private static void EmitQuadValuesBlock(SourceWriter writer, int quads, string valueStride)
+    private static void EmitQuadValuesBlock(SourceWriter writer, string vector, int width, int pieces, string valueStride)
     {
-        writer.Line($"ref float block = ref {Unsafe}.Add(ref acc, feature * TileRows);");
-        for (int f = 0; f < quads; f++)
+        writer.Line($"ref float block = ref {Unsafe}.Add(ref acc, feature);");
+        for (int r = 0; r < 4; r++)
         {
-            writer.Line($"{V512}<float> a{f} = {V512}.LoadUnsafe(ref block, (global::System.UIntPtr){f * 16}) * c;");
+            for (int f = 0; f < pieces; f++)
+            {
+                writer.Line($"{vector}<float> a{r}_{f} = {vector}.LoadUnsafe(ref block, (global::System.UIntPtr)({r} * HeadDim + {f * width}));");
+            }
+        }
+
+        using (writer.Block("if (rescale)"))
+        {
+            for (int r = 0; r < 4; r++)
+            {
+                writer.Line($"{vector}<float> c{r} = {vector}.Create({Unsafe}.Add(ref correction, {r}));");
+                for (int f = 0; f < pieces; f++)
+                {
+                    writer.Line($"a{r}_{f} *= c{r};");
+                }
+            }
         }
 
         writer.Line("ref float p = ref probabilities;");
         writer.Line($"ref float value = ref {Unsafe}.Add(ref packedValue, feature);");
         using (writer.Block("for (int j = 0; j < KeyTile; j++)"))
         {
-            writer.Line($"{V512}<float> pj = {QuadLanes}.SpreadRows(ref p);");
-            for (int f = 0; f < quads; f++)
+            for (int f = 0; f < pieces; f++)
             {
-                writer.Line($"a{f} = {V512}.MultiplyAddEstimate({QuadLanes}.BroadcastQuad(ref {Unsafe}.Add(ref value, {f * 4})), pj, a{f});");
+                writer.Line($"{vector}<float> v{f} = {vector}.LoadUnsafe(ref value, (global::System.UIntPtr){f * width});");
+            }
+
+            for (int r = 0; r < 4; r++)
+            {
+                writer.Line($"{vector}<float> p{r} = {vector}.Create({Unsafe}.Add(ref p, {r}));");
+                for (int f = 0; f < pieces; f++)
+                {
+                    writer.Line($"a{r}_{f} = {vector}.MultiplyAddEstimate(v{f}, p{r}, a{r}_{f});");
+                }
             }
 
             writer.Line($"p = ref {Unsafe}.Add(ref p, TileRows);");
             writer.Line($"value = ref {Unsafe}.Add(ref value, {valueStride});");
         }
 
-        for (int f = 0; f < quads; f++)
+        for (int r = 0; r < 4; r++)
         {
-            writer.Line($"{V512}.StoreUnsafe(a{f}, ref block, (global::System.UIntPtr){f * 16});");
+            for (int f = 0; f < pieces; f++)
+            {
+                writer.Line($"{vector}.StoreUnsafe(a{r}_{f}, ref block, (global::System.UIntPtr)({r} * HeadDim + {f * width}));");
+            }
         }
     }
+
+    /// <summary>Where row <c>itemRow</c> of item tile <c>tile</c> starts in acc: the quad plan keeps acc row-major
+    /// ([TileRows][HeadDim] per tile), the others feature-major ([HeadDim][TileRows]).</summary>
+    private static string AccRowStart(TilePlan plan)
+        => plan.FeatureQuads ? "tile * HeadDim * TileRows + itemRow % TileRows * HeadDim" : "tile * HeadDim * TileRows + itemRow % TileRows";
+
+    /// <summary>Floats between consecutive features of one row of acc.</summary>
+    private static string AccFeatureStride(TilePlan plan) => plan.FeatureQuads ? "1" : "TileRows";
 
     /// <summary>For the quad plan, converts an item's packed queries or accumulators between the feature-major layout
     /// of the 4-row tiles and the row-major one of the quad microkernels (the conversion is its own inverse).</summary>

@@ -13,9 +13,9 @@ public static class WorkPartition
     /// <summary>Items per thread to aim for, so dynamic scheduling can even out uneven (masked) items.</summary>
     private const int ItemsPerThread = 4;
 
-    /// <summary>A key split must cover at least this many key tiles, so its partial-result traffic stays small
-    /// next to the keys it reads.</summary>
-    private const int MinTilesPerSplit = 8;
+    /// <summary>A key split must cover at least this many keys, so its partial-result traffic and the merge stay small
+    /// next to the keys it reads (whatever the key tile of the plan: the decode plan's tiles are only 4 keys).</summary>
+    private const int MinKeysPerSplit = 384;
 
     /// <summary>The cut of one call.</summary>
     /// <param name="TilesPerGroup">Query tiles per key/value head.</param>
@@ -46,7 +46,8 @@ public static class WorkPartition
         int tilesPerItem = (int)Math.Clamp((totalTiles + wantedItems - 1) / wantedItems, 1, plan.MaxTilesPerItem);
         int itemsPerGroup = DivideRoundingUp(tilesPerGroup, tilesPerItem);
         int keyTiles = Math.Max(1, DivideRoundingUp(keyLength, plan.KeyTile));
-        bool splittable = allowKeySplits && keyTiles >= 2 * MinTilesPerSplit;
+        int minTilesPerSplit = DivideRoundingUp(MinKeysPerSplit, plan.KeyTile);
+        bool splittable = allowKeySplits && keyTiles >= 2 * minTilesPerSplit;
 
         // A decode step (one query tile per key/value head) against a long cache: one item takes several heads, so
         // it reads whole token rows of the cache (all heads of a token are adjacent, usually one 4 KB page) instead
@@ -59,7 +60,7 @@ public static class WorkPartition
         int keySplits = 1;
         if (items < threads && splittable)
         {
-            keySplits = Math.Min(DivideRoundingUp(threads * ItemsPerThread, items), keyTiles / MinTilesPerSplit);
+            keySplits = Math.Min(DivideRoundingUp(threads * ItemsPerThread, items), keyTiles / minTilesPerSplit);
         }
 
         // Whole key tiles per part; rounding can leave fewer parts than asked for, never an empty one.
