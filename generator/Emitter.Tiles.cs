@@ -355,7 +355,7 @@ public sealed partial class AttentionGenerator
                     writer.Line($"ComputeScores(ref {Unsafe}.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
                     writer.Line($"global::Attention.Kernels.TilePattern.MaskGathered(ref scores, ref positions, count, KeyTile, TileRows, ref {Unsafe}.Add(ref rowToken, tile * TileRows), ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows),");
                     writer.Line("    firstRow + tile * TileRows, group * HeadsPerGroup, HeadsPerGroup, in arguments.Pattern);");
-                    writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref {Unsafe}.Add(ref rowMax, tile * TileRows), ref {Unsafe}.Add(ref rowSum, tile * TileRows), ref correction);");
+                    EmitSoftmaxStep(writer, plan);
                     writer.Line($"AccumulateValues(ref scores, ref packedValue, ref correction, ref {Unsafe}.Add(ref acc, tile * HeadDim * TileRows));");
                 }
             }
@@ -470,7 +470,7 @@ public sealed partial class AttentionGenerator
                         writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TieLimitOffset + tile * TileRows)), ref {Unsafe}.NullRef<int>());");
                     }
 
-                    writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction);");
+                    EmitSoftmaxStep(writer, plan);
                     EmitMicrokernelCall(writer, plan, "AccumulateValues", "cacheValue", "packedValue",
                         values => $"ref scores, ref {values}, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows)");
                 }
@@ -525,7 +525,7 @@ public sealed partial class AttentionGenerator
                     writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TieLimitOffset + tile * TileRows)), ref positions);");
                 }
 
-                writer.Line($"global::Attention.Kernels.OnlineSoftmax.UpdateTile{tier.Name}(ref scores, KeyTile, RowVectors, ref {Unsafe}.Add(ref rowMax, tile * TileRows), ref {Unsafe}.Add(ref rowSum, tile * TileRows), ref correction);");
+                EmitSoftmaxStep(writer, plan);
                 writer.Line($"AccumulateValues(ref scores, ref packedValue, ref correction, ref {Unsafe}.Add(ref acc, tile * HeadDim * TileRows));");
             }
         }
@@ -890,6 +890,15 @@ public sealed partial class AttentionGenerator
                 writer.Line($"{vector}.StoreUnsafe(a{r}_{f}, ref block, (global::System.UIntPtr)({r} * HeadDim + {f * width}));");
             }
         }
+    }
+
+    /// <summary>The online-softmax step on the scores of one query tile (OnlineSoftmax): one Vector512 for the quad plan's 4 x 4 tile.</summary>
+    private static void EmitSoftmaxStep(SourceWriter writer, TilePlan plan)
+    {
+        const string State = "ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction";
+        writer.Line(plan.FeatureQuads && plan.KeyTile == 4 && plan.TileRows == 4
+            ? $"global::Attention.Kernels.OnlineSoftmax.UpdateQuadTile(ref scores, {State});"
+            : $"global::Attention.Kernels.OnlineSoftmax.UpdateTile{plan.Tier.Name}(ref scores, KeyTile, RowVectors, {State});");
     }
 
     /// <summary>Where row <c>itemRow</c> of item tile <c>tile</c> starts in acc: the quad plan keeps acc row-major
