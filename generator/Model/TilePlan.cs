@@ -15,6 +15,7 @@ internal sealed class TilePlan
 {
     private const int L1BudgetBytes = 48 * 1024;
     private const int L2BudgetBytes = 512 * 1024;
+    private const int MaxKeyTile = 48;
 
     private TilePlan(string name, VectorTier tier, KernelSpec spec, int rowVectors, int keyBlock, int featureBlock, bool featureQuads = false)
     {
@@ -29,10 +30,11 @@ internal sealed class TilePlan
         // Key tile: as many whole key blocks as keep the packed K and V tiles (2 * keys * HeadDim floats) within
         // 48 KB, Zen 5's L1d: the QK microkernel streams only K and the PV microkernel only V, so each phase keeps
         // half of it plus its query or accumulator block hot. Longer tiles amortize the accumulator loads and
-        // stores of the PV block and the softmax bookkeeping (measured: 24 -> 48 keys at HeadDim 128 gave +4%;
-        // 96 keys gave nothing more). At least one block, at most 8.
+        // stores of the PV block and the softmax bookkeeping (measured: 24 -> 48 keys at HeadDim 128 gave +4% in one
+        // session, nothing in a later one), but not beyond 48 keys: at HeadDim 64, 96-key tiles (the whole L1 for K and
+        // V) ran 3 % (bidirectional) and 4 % (causal) slower than 48-key tiles, in alternating runs. At least one block.
         int keysInBudget = L1BudgetBytes / (2 * spec.HeadDim * sizeof(float));
-        KeyTile = keyBlock * Math.Max(1, Math.Min(8, keysInBudget / keyBlock));
+        KeyTile = keyBlock * Math.Max(1, Math.Min(MaxKeyTile / keyBlock, keysInBudget / keyBlock));
         if (featureQuads)
         {
             // The decode plan streams the cache: every key is used once, by one 4-row tile. One key block per key tile
