@@ -352,11 +352,11 @@ public sealed partial class AttentionGenerator
                 writer.Line("global::Attention.Kernels.Packing.PackRowsGathered(ref arguments.Value, ref positions, count, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
                 using (writer.Block("for (int tile = 0; tile < itemTiles; tile++)"))
                 {
-                    writer.Line($"ComputeScores(ref {Unsafe}.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
+                    writer.Line($"ComputeScores(ref {Unsafe}.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores, 0, KeyTile);");
                     writer.Line($"global::Attention.Kernels.TilePattern.MaskGathered(ref scores, ref positions, count, KeyTile, TileRows, ref {Unsafe}.Add(ref rowToken, tile * TileRows), ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows),");
                     writer.Line("    firstRow + tile * TileRows, group * HeadsPerGroup, HeadsPerGroup, in arguments.Pattern);");
                     EmitSoftmaxStep(writer, plan);
-                    writer.Line($"AccumulateValues(ref scores, ref packedValue, ref correction, ref {Unsafe}.Add(ref acc, tile * HeadDim * TileRows));");
+                    writer.Line($"AccumulateValues(ref scores, ref packedValue, ref correction, ref {Unsafe}.Add(ref acc, tile * HeadDim * TileRows), 0, KeyTile);");
                 }
             }
 
@@ -424,8 +424,9 @@ public sealed partial class AttentionGenerator
                     writer.Line($"ref int tileStart = ref {Unsafe}.Add(ref rowStart, tile * TileRows);");
                     writer.Line($"ref int tileEnd = ref {Unsafe}.Add(ref rowEnd, tile * TileRows);");
                     writer.Line($"ref int tileToken = ref {Unsafe}.Add(ref rowToken, tile * TileRows);");
+                    EmitActiveKeyBlocks(writer, spec, plan);
                     EmitMicrokernelCall(writer, plan, "ComputeScores", "cacheKey", "packedKey",
-                        keys => $"ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref {keys}, ref scores");
+                        keys => $"ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref {keys}, ref scores, activeStart, activeEnd");
                     using (writer.Block("if ((decision & global::Attention.Kernels.TilePattern.PatternMask) != 0)"))
                     {
                         if (spec.HasExtras)
@@ -472,7 +473,7 @@ public sealed partial class AttentionGenerator
 
                     EmitSoftmaxStep(writer, plan);
                     EmitMicrokernelCall(writer, plan, "AccumulateValues", "cacheValue", "packedValue",
-                        values => $"ref scores, ref {values}, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows)");
+                        values => $"ref scores, ref {values}, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows), activeStart, activeEnd");
                 }
             }
         }
@@ -509,7 +510,7 @@ public sealed partial class AttentionGenerator
             {
                 writer.Line("global::Attention.Kernels.Packing.PackRowsGathered(ref arguments.Key, ref positions, count, KeyTile, KvGroups, group, HeadDim, ref packedKey);");
                 writer.Line("global::Attention.Kernels.Packing.PackRowsGathered(ref arguments.Value, ref positions, count, KeyTile, KvGroups, group, HeadDim, ref packedValue);");
-                writer.Line($"ComputeScores(ref {Unsafe}.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores);");
+                writer.Line($"ComputeScores(ref {Unsafe}.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores, 0, KeyTile);");
                 writer.Line($"global::Attention.Kernels.TilePattern.MaskGathered(ref scores, ref positions, count, KeyTile, TileRows, ref {Unsafe}.Add(ref rowToken, tile * TileRows), ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows),");
                 writer.Line("    firstRow + tile % tileCount * TileRows, group * HeadsPerGroup, HeadsPerGroup, in arguments.Pattern);");
                 if (spec.Pattern.TopK > 0)
@@ -526,7 +527,7 @@ public sealed partial class AttentionGenerator
                 }
 
                 EmitSoftmaxStep(writer, plan);
-                writer.Line($"AccumulateValues(ref scores, ref packedValue, ref correction, ref {Unsafe}.Add(ref acc, tile * HeadDim * TileRows));");
+                writer.Line($"AccumulateValues(ref scores, ref packedValue, ref correction, ref {Unsafe}.Add(ref acc, tile * HeadDim * TileRows), 0, KeyTile);");
             }
         }
     }
@@ -587,9 +588,9 @@ public sealed partial class AttentionGenerator
         writer.Line($"// scores[KeyTile][TileRows] = packedKey . packedQuery: {plan.KeyBlock} keys x {plan.TileRows} rows per block, {plan.QkAccumulators} accumulators;");
         writer.Line($"// per feature {plan.RowVectors} query loads and {plan.KeyBlock} key broadcasts.");
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (writer.Block("private static void ComputeScores(ref float packedQuery, ref float packedKey, ref float scores)"))
+        using (writer.Block("private static void ComputeScores(ref float packedQuery, ref float packedKey, ref float scores, int keyStart, int keyEnd)"))
         {
-            using (writer.Block($"for (int keyBlock = 0; keyBlock < KeyTile; keyBlock += {plan.KeyBlock})"))
+            using (writer.Block($"for (int keyBlock = keyStart; keyBlock < keyEnd; keyBlock += {plan.KeyBlock})"))
             {
                 for (int k = 0; k < plan.KeyBlock; k++)
                 {
@@ -643,7 +644,7 @@ public sealed partial class AttentionGenerator
         writer.Line($"// acc[HeadDim][TileRows] = acc * correction + packedValue^T . probabilities: {plan.FeatureBlock} features x {plan.TileRows} rows per block,");
         writer.Line($"// {plan.PvAccumulators} accumulators; {fullBlocks} full block(s){(tailFeatures > 0 ? $" and a {tailFeatures}-feature block" : string.Empty)} cover HeadDim = {spec.HeadDim}.");
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (writer.Block("private static void AccumulateValues(ref float probabilities, ref float packedValue, ref float correction, ref float acc)"))
+        using (writer.Block("private static void AccumulateValues(ref float probabilities, ref float packedValue, ref float correction, ref float acc, int keyStart, int keyEnd)"))
         {
             if (fullBlocks > 0)
             {
@@ -682,9 +683,9 @@ public sealed partial class AttentionGenerator
             }
         }
 
-        writer.Line("ref float p = ref probabilities;");
-        writer.Line("ref float value = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedValue, feature);");
-        using (writer.Block("for (int j = 0; j < KeyTile; j++)"))
+        writer.Line("ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref probabilities, keyStart * TileRows);");
+        writer.Line("ref float value = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedValue, keyStart * HeadDim + feature);");
+        using (writer.Block("for (int j = keyStart; j < keyEnd; j++)"))
         {
             for (int v = 0; v < plan.RowVectors; v++)
             {
@@ -741,9 +742,9 @@ public sealed partial class AttentionGenerator
         writer.Line("// lane 4r + p sums feature d + p of row r: a key's four features are one broadcast load, no shuffle.");
         writer.Line($"// Key rows are {keyStride} floats apart.");
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (writer.Block($"private static void {name}(ref float packedQuery, ref float packedKey, ref float scores)"))
+        using (writer.Block($"private static void {name}(ref float packedQuery, ref float packedKey, ref float scores, int keyStart, int keyEnd)"))
         {
-            using (writer.Block($"for (int keyBlock = 0; keyBlock < KeyTile; keyBlock += {plan.KeyBlock})"))
+            using (writer.Block($"for (int keyBlock = keyStart; keyBlock < keyEnd; keyBlock += {plan.KeyBlock})"))
             {
                 for (int c = 0; c < chains; c++)
                 {
@@ -806,7 +807,7 @@ public sealed partial class AttentionGenerator
         writer.Line($"// acc[4][HeadDim] = acc * correction + probabilities^T . values, row-major: {ChunksPerBlock * 16} features x 4 rows per block");
         writer.Line($"// ({ChunksPerBlock * 4} accumulators); {fullBlocks} full block(s){(tailChunks > 0 ? $", a {tailChunks * 16}-feature block" : string.Empty)}{(tailQuads > 0 ? $", {tailQuads} four-feature quad(s)" : string.Empty)} cover HeadDim = {spec.HeadDim}.");
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (writer.Block($"private static void {name}(ref float probabilities, ref float packedValue, ref float correction, ref float acc)"))
+        using (writer.Block($"private static void {name}(ref float probabilities, ref float packedValue, ref float correction, ref float acc, int keyStart, int keyEnd)"))
         {
             writer.Line($"// Value rows are {valueStride} floats apart. Once the running maxima settle, corrections are all 1: skip the rescale.");
             writer.Line($"bool rescale = {V128}.LoadUnsafe(ref correction) != {V128}<float>.One;");
@@ -861,9 +862,9 @@ public sealed partial class AttentionGenerator
             }
         }
 
-        writer.Line("ref float p = ref probabilities;");
-        writer.Line($"ref float value = ref {Unsafe}.Add(ref packedValue, feature);");
-        using (writer.Block("for (int j = 0; j < KeyTile; j++)"))
+        writer.Line($"ref float p = ref {Unsafe}.Add(ref probabilities, keyStart * TileRows);");
+        writer.Line($"ref float value = ref {Unsafe}.Add(ref packedValue, (global::System.IntPtr)keyStart * {valueStride} + feature);");
+        using (writer.Block("for (int j = keyStart; j < keyEnd; j++)"))
         {
             for (int f = 0; f < pieces; f++)
             {
@@ -889,6 +890,29 @@ public sealed partial class AttentionGenerator
             {
                 writer.Line($"{vector}.StoreUnsafe(a{r}_{f}, ref block, (global::System.UIntPtr)({r} * HeadDim + {f * width}));");
             }
+        }
+    }
+
+    /// <summary>
+    /// The key blocks of the tile the microkernels visit: all of them, except on a boundary tile (PatternMask) of a
+    /// pattern without extra keys, where blocks outside the query tile's band (keys no row can see, such as those past
+    /// the causal diagonal or before a window's left edge) are skipped. Their stale scores are then hidden by the
+    /// interval mask, so the softmax gives them probability 0 and the PV microkernel need not read them.
+    /// </summary>
+    private static void EmitActiveKeyBlocks(SourceWriter writer, KernelSpec spec, TilePlan plan)
+    {
+        writer.Line("int activeStart = 0;");
+        writer.Line("int activeEnd = KeyTile;");
+        if (spec.HasExtras)
+        {
+            return; // extra keys can sit anywhere in the tile and are restored from the computed scores
+        }
+
+        using (writer.Block("if ((decision & global::Attention.Kernels.TilePattern.PatternMask) != 0)"))
+        {
+            writer.Line($"ref int band = ref {Unsafe}.Add(ref tileSummary, tile * global::Attention.Kernels.TilePattern.SummaryInts);");
+            writer.Line($"activeStart = global::System.Math.Max(0, band - keyTileStart) / {plan.KeyBlock} * {plan.KeyBlock};");
+            writer.Line($"activeEnd = global::System.Math.Min(KeyTile, ({Unsafe}.Add(ref band, 1) - keyTileStart + {plan.KeyBlock - 1}) / {plan.KeyBlock} * {plan.KeyBlock});");
         }
     }
 
