@@ -102,7 +102,7 @@ public sealed partial class AttentionGenerator
             writer.Line(string.Format(CultureInfo.InvariantCulture, "//   {0,-16} {1,5}  {2,8}  {3,-22}  {4,-26}  {5,7}  {6,10}",
                 plan.Name, plan.Tier.Width, plan.TileRows,
                 $"{plan.KeyBlock}x{plan.TileRows} ({plan.QkAccumulators} acc)",
-                plan.FeatureQuads ? $"{plan.FeatureBlock * 4}x{plan.TileRows} ({plan.FeatureBlock} zmm acc)" : $"{plan.FeatureBlock}x{plan.TileRows} ({plan.PvAccumulators} acc)",
+                $"{plan.FeatureBlock}x{plan.TileRows} ({plan.PvAccumulators} acc)",
                 plan.KeyTile, plan.MaxTilesPerItem));
         }
 

@@ -799,13 +799,13 @@ public sealed partial class AttentionGenerator
     /// </summary>
     private static void EmitQuadValuesMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan, string name, string valueStride)
     {
-        const int ChunksPerBlock = 4;
+        int chunksPerBlock = plan.FeatureBlock / 16;
         int chunks = spec.HeadDim / 16;
-        int fullBlocks = chunks / ChunksPerBlock;
-        int tailChunks = chunks % ChunksPerBlock;
+        int fullBlocks = chunks / chunksPerBlock;
+        int tailChunks = chunks % chunksPerBlock;
         int tailQuads = spec.HeadDim % 16 / 4;
-        writer.Line($"// acc[4][HeadDim] = acc * correction + probabilities^T . values, row-major: {ChunksPerBlock * 16} features x 4 rows per block");
-        writer.Line($"// ({ChunksPerBlock * 4} accumulators); {fullBlocks} full block(s){(tailChunks > 0 ? $", a {tailChunks * 16}-feature block" : string.Empty)}{(tailQuads > 0 ? $", {tailQuads} four-feature quad(s)" : string.Empty)} cover HeadDim = {spec.HeadDim}.");
+        writer.Line($"// acc[4][HeadDim] = acc * correction + probabilities^T . values, row-major: {chunksPerBlock * 16} features x 4 rows per block");
+        writer.Line($"// ({chunksPerBlock * 4} accumulators); {fullBlocks} full block(s){(tailChunks > 0 ? $", a {tailChunks * 16}-feature block" : string.Empty)}{(tailQuads > 0 ? $", {tailQuads} four-feature quad(s)" : string.Empty)} cover HeadDim = {spec.HeadDim}.");
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block($"private static void {name}(ref float probabilities, ref float packedValue, ref float correction, ref float acc, int keyStart, int keyEnd)"))
         {
@@ -813,9 +813,9 @@ public sealed partial class AttentionGenerator
             writer.Line($"bool rescale = {V128}.LoadUnsafe(ref correction) != {V128}<float>.One;");
             if (fullBlocks > 0)
             {
-                using (writer.Block($"for (int feature = 0; feature < {fullBlocks * ChunksPerBlock * 16}; feature += {ChunksPerBlock * 16})"))
+                using (writer.Block($"for (int feature = 0; feature < {fullBlocks * chunksPerBlock * 16}; feature += {chunksPerBlock * 16})"))
                 {
-                    EmitQuadValuesBlock(writer, V512, 16, ChunksPerBlock, valueStride);
+                    EmitQuadValuesBlock(writer, V512, 16, chunksPerBlock, valueStride);
                 }
             }
 
@@ -823,7 +823,7 @@ public sealed partial class AttentionGenerator
             {
                 using (writer.Block(string.Empty))
                 {
-                    writer.Line($"const int feature = {fullBlocks * ChunksPerBlock * 16};");
+                    writer.Line($"const int feature = {fullBlocks * chunksPerBlock * 16};");
                     EmitQuadValuesBlock(writer, V512, 16, tailChunks, valueStride);
                 }
             }

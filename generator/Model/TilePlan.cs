@@ -56,10 +56,11 @@ internal sealed class TilePlan
     public VectorTier Tier { get; }
 
     /// <summary>
-    /// Decode plan for AVX-512: a 4-row tile whose microkernels work on Vector512 registers holding four
-    /// consecutive features x the 4 rows (lane = feature quarter x row). One 512-bit multiply-add then covers four
-    /// features of every row, instead of one feature in a 128-bit register, so a decode step does a quarter of
-    /// the multiply-adds. Needs HeadDim % 4 == 0; scores and accumulators keep the Vector128 tile's layout.
+    /// Decode plan for AVX-512: a 4-row tile whose microkernels work on Vector512 registers. QK: four consecutive
+    /// features of each of the 4 rows per register (lane 4r + p), so one 512-bit multiply-add covers four features
+    /// of every row; PV: row-major accumulators, 16 features of one row each (FeatureBlock = features per block).
+    /// A decode step does a quarter of the multiply-adds of the 128-bit 4-row tile. Needs HeadDim % 4 == 0; the
+    /// scores keep the Vector128 tile's layout, the packed queries and accumulators do not (docs/kernel.md).
     /// </summary>
     public bool FeatureQuads { get; }
 
@@ -81,11 +82,11 @@ internal sealed class TilePlan
     /// <summary>Most query tiles in one work item.</summary>
     public int MaxTilesPerItem { get; }
 
-    /// <summary>Accumulator registers the QK microkernel keeps live.</summary>
-    public int QkAccumulators => RowVectors * KeyBlock;
+    /// <summary>Accumulator registers the QK microkernel keeps live (the quad plan: two per key).</summary>
+    public int QkAccumulators => FeatureQuads ? 2 * KeyBlock : RowVectors * KeyBlock;
 
-    /// <summary>Accumulator registers the PV microkernel keeps live.</summary>
-    public int PvAccumulators => RowVectors * FeatureBlock;
+    /// <summary>Accumulator registers the PV microkernel keeps live (the quad plan: 16 features of one of the 4 rows each).</summary>
+    public int PvAccumulators => FeatureQuads ? FeatureBlock / 16 * TileRows : RowVectors * FeatureBlock;
 
     /// <summary>
     /// The kernels emitted for a configuration, in the order the entry point considers them.
@@ -108,8 +109,8 @@ internal sealed class TilePlan
         };
         if (spec.HeadDim % 4 == 0)
         {
-            // QK: 4 keys x 2 accumulators (even and odd feature quads); PV: 12 feature quads x one 512-bit accumulator.
-            plans.Add(new("Vector512Quad", VectorTier.Vector128, spec, rowVectors: 1, keyBlock: 4, featureBlock: 12, featureQuads: true));
+            // QK: 4 keys x 2 accumulators (even and odd feature quads); PV: 64 features x 4 rows, 16 accumulators of 16 features.
+            plans.Add(new("Vector512Quad", VectorTier.Vector128, spec, rowVectors: 1, keyBlock: 4, featureBlock: 64, featureQuads: true));
         }
 
         return plans;
