@@ -5,12 +5,12 @@ using System.Runtime.Intrinsics.X86;
 namespace Attention.Kernels;
 
 /// <summary>
-/// Lane helpers of the 4-row AVX-512 decode tile (<c>Vector512Quad</c>), where one Vector512 holds four
-/// features of each of four rows, laid out row-major: lane <c>4r + p</c> = feature <c>d + p</c> of row
-/// <c>r</c>. The four features of a key or value row are then one 128-bit broadcast from memory (a load, no
-/// shuffle). The packed queries and the output accumulators of this tile keep that layout during the key loop;
-/// they are converted from and to the feature-major layout the other 4-row tiles use (lane <c>4p + r</c>) once
-/// per work item (<see cref="TransposeBlocks"/>).
+/// Lane helpers of the QK microkernel of the 4-row AVX-512 decode tile (<c>Vector512Quad</c>), where one Vector512
+/// holds four features of each of four rows: lane <c>4r + p</c> = feature <c>d + p</c> of row <c>r</c>. The four
+/// features of a key row are then one 128-bit broadcast from memory (a load, no shuffle). The packed queries are
+/// rewritten in that layout once per work item (<see cref="TransposeBlocks"/>) from the feature-major layout the
+/// other 4-row tiles use (lane <c>4p + r</c>). (The tile's PV microkernel needs none of this: its accumulators
+/// are row-major, 16 features of one row per register.)
 /// </summary>
 public static unsafe class QuadLanes
 {
@@ -48,15 +48,6 @@ public static unsafe class QuadLanes
             Transpose(Vector512.LoadUnsafe(ref start)).StoreUnsafe(ref start);
         }
     }
-
-    /// <summary>
-    /// Four values <c>source[0..3]</c>, value <c>r</c> repeated in the four lanes of quarter <c>r</c> (a row's
-    /// probability or correction against that row's four features).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> SpreadRows(ref float source)
-        => Vector512.Shuffle(Vector128.LoadUnsafe(ref source).ToVector256Unsafe().ToVector512Unsafe(),
-            Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3));
 
     /// <summary>
     /// Dot products of four keys with the four rows, from their row-major accumulators: lane <c>4k + r</c> of
