@@ -27,7 +27,7 @@ public sealed class PatternBoundsTests
                 {
                     int[] globals = kernel.ForwardWithGlobals is null || m == 0 ? [] : [0, m / 2, m - 1];
                     globals = globals.Distinct().ToArray();
-                    (float[] q, float[] k, float[] v) = Inputs(kernel.Heads, kernel.KvGroups, kernel.HeadDim, n, m, 40 + n);
+                    (float[] q, float[] k, float[] v) = new SplitMix64((ulong)(40 + n)).NextAttentionInputs(n, m, kernel.Heads, kernel.KvGroups, kernel.HeadDim);
                     float[] expected = new float[q.Length];
                     AttentionReference.Forward(q, k, v, expected, n, m, kernel.Heads, kernel.KvGroups, kernel.HeadDim, kernel.Pattern, 0f, globals);
 
@@ -58,7 +58,7 @@ public sealed class PatternBoundsTests
         {
             foreach ((int n, int m) in new[] { (1, 1), (7, 45), (45, 7), (50, 101) })
             {
-                (float[] q, float[] k, float[] v) = Inputs(heads, kvGroups, headDim, n, m, 7 + m);
+                (float[] q, float[] k, float[] v) = new SplitMix64((ulong)(7 + m)).NextAttentionInputs(n, m, heads, kvGroups, headDim);
                 var maskValues = new bool[n * m];
                 for (int i = 0; i < maskValues.Length; i++)
                     maskValues[i] = i % 5 != 0;
@@ -82,7 +82,7 @@ public sealed class PatternBoundsTests
 
             int[] queryOffsets = [0, 1, 46, 46, 53];
             int[] keyOffsets = [0, 45, 52, 60, 61];
-            (float[] pq, float[] pk, float[] pv) = Inputs(heads, kvGroups, headDim, queryOffsets[^1], keyOffsets[^1], 3);
+            (float[] pq, float[] pk, float[] pv) = new SplitMix64(3).NextAttentionInputs(queryOffsets[^1], keyOffsets[^1], heads, kvGroups, headDim);
             float[] packedExpected = new float[pq.Length];
             AttentionReference.ForwardPacked(pq, pk, pv, packedExpected, queryOffsets, keyOffsets, heads, kvGroups, headDim, pattern);
             using var packedQuery = new GuardedBuffer(pq, placement);
@@ -92,15 +92,5 @@ public sealed class PatternBoundsTests
             D64GqaCausalWindow8.Forward(packedQuery.Span, packedKey.Span, packedValue.Span, packedOutput.Span, queryOffsets, keyOffsets);
             Tolerance.AssertClose(packedExpected, packedOutput.Span, 2e-5f, $"packed batch {placement}");
         }
-    }
-
-    private static (float[] Query, float[] Key, float[] Value) Inputs(int heads, int kvGroups, int headDim, int n, int m, int seed)
-    {
-        var random = new SplitMix64((ulong)seed);
-        float[] q = new float[n * heads * headDim], k = new float[m * kvGroups * headDim], v = new float[k.Length];
-        random.Fill(q);
-        random.Fill(k);
-        random.Fill(v);
-        return (q, k, v);
     }
 }

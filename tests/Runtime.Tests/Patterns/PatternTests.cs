@@ -198,13 +198,7 @@ public sealed class PatternTests
 
     private static void Check(PatternCase kernel, int n, int m, int seed, int[] globals)
     {
-        var random = new SplitMix64((ulong)seed);
-        float[] query = new float[n * kernel.Heads * kernel.HeadDim];
-        float[] key = new float[m * kernel.KvGroups * kernel.HeadDim];
-        float[] value = new float[key.Length];
-        random.Fill(query);
-        random.Fill(key);
-        random.Fill(value);
+        (float[] query, float[] key, float[] value) = new SplitMix64((ulong)seed).NextAttentionInputs(n, m, kernel.Heads, kernel.KvGroups, kernel.HeadDim);
         float[] expected = new float[query.Length];
         AttentionReference.Forward(query, key, value, expected, n, m, kernel.Heads, kernel.KvGroups, kernel.HeadDim, kernel.Pattern, 0f, globals);
         float[] actual = Enumerable.Repeat(float.NaN, query.Length).ToArray();

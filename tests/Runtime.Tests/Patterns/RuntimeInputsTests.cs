@@ -95,7 +95,7 @@ public sealed class RuntimeInputsTests
             if (entry.HeadDim * entry.Heads > 1000 && n > 70)
                 continue;
             var random = new SplitMix64((ulong)seed++);
-            (float[] q, float[] k, float[] v) = Inputs(entry, n, m, random);
+            (float[] q, float[] k, float[] v) = random.NextAttentionInputs(n, m, entry.Heads, entry.KvGroups, entry.HeadDim);
             for (int style = 0; style < 5; style++)
             {
                 bool[] mask = MakeMask(style, n, m, random);
@@ -120,7 +120,7 @@ public sealed class RuntimeInputsTests
         int[] keyLengths = [5, 9, 0, 60, 17, 48];
         int maxN = 33, maxM = 61, batch = queryLengths.Length;
         var random = new SplitMix64(77);
-        (float[] q, float[] k, float[] v) = Inputs(entry, batch * maxN, batch * maxM, random);
+        (float[] q, float[] k, float[] v) = random.NextAttentionInputs(batch * maxN, batch * maxM, entry.Heads, entry.KvGroups, entry.HeadDim);
         float[] expected = new float[q.Length];
         AttentionReference.ForwardPadded(q, k, v, expected, batch, maxN, maxM, queryLengths, keyLengths, entry.Heads, entry.KvGroups, entry.HeadDim, entry.Pattern);
         float[] actual = Enumerable.Repeat(float.NaN, q.Length).ToArray();
@@ -136,7 +136,7 @@ public sealed class RuntimeInputsTests
         int[] queryOffsets = [0, 7, 7, 8, 58, 71, 72];
         int[] keyOffsets = [0, 7, 19, 19, 79, 92, 192];
         var random = new SplitMix64(78);
-        (float[] q, float[] k, float[] v) = Inputs(entry, queryOffsets[^1], keyOffsets[^1], random);
+        (float[] q, float[] k, float[] v) = random.NextAttentionInputs(queryOffsets[^1], keyOffsets[^1], entry.Heads, entry.KvGroups, entry.HeadDim);
         float[] expected = new float[q.Length];
         AttentionReference.ForwardPacked(q, k, v, expected, queryOffsets, keyOffsets, entry.Heads, entry.KvGroups, entry.HeadDim, entry.Pattern);
         float[] actual = Enumerable.Repeat(float.NaN, q.Length).ToArray();
@@ -150,7 +150,7 @@ public sealed class RuntimeInputsTests
         Entry entry = Entries.Single(e => e.Name == nameof(D64GqaCausalWindow8));
         int[] queryOffsets = [0, 100, 101, 180, 300];
         int[] keyOffsets = [0, 120, 300, 380, 500];
-        (float[] q, float[] k, float[] v) = Inputs(entry, queryOffsets[^1], keyOffsets[^1], new SplitMix64(5));
+        (float[] q, float[] k, float[] v) = new SplitMix64(5).NextAttentionInputs(queryOffsets[^1], keyOffsets[^1], entry.Heads, entry.KvGroups, entry.HeadDim);
         float[] single = new float[q.Length], parallel = new float[q.Length];
         int saved = AttentionThreading.MaxDegreeOfParallelism;
         try
@@ -201,17 +201,6 @@ public sealed class RuntimeInputsTests
         Expect("keyOffsets", () => entry.Packed(q2, k2, v2, o, [0, 6], [0, 2, 4]));
         Expect("query", () => entry.Packed(q2, k2, v2, o, [0, 5], [0, 4]));
         Expect("queryOffsets", () => entry.Packed(q2, k2, v2, o, [], []));
-    }
-
-    private static (float[] Query, float[] Key, float[] Value) Inputs(Entry entry, int n, int m, SplitMix64 random)
-    {
-        float[] q = new float[n * entry.Heads * entry.HeadDim];
-        float[] k = new float[m * entry.KvGroups * entry.HeadDim];
-        float[] v = new float[k.Length];
-        random.Fill(q);
-        random.Fill(k);
-        random.Fill(v);
-        return (q, k, v);
     }
 
     private static void Compare(Entry entry, float[] q, float[] k, float[] v, int n, int m, bool[] mask, float[] bias, string what, Action<float[]> run)

@@ -29,6 +29,21 @@ public sealed class SplitMix64
     /// </summary>
     public float NextFloat() => (float)((NextUInt64() >> 40) / (double)(1 << 23) - 1.0);
 
+    /// <summary>
+    /// Query <c>[queryLength][heads][headDim]</c>, key and value <c>[keyLength][kvGroups][headDim]</c>, filled in that
+    /// order from this stream.
+    /// </summary>
+    public (float[] Query, float[] Key, float[] Value) NextAttentionInputs(int queryLength, int keyLength, int heads, int kvGroups, int headDim)
+    {
+        float[] query = new float[queryLength * heads * headDim];
+        float[] key = new float[keyLength * kvGroups * headDim];
+        float[] value = new float[key.Length];
+        Fill(query);
+        Fill(key);
+        Fill(value);
+        return (query, key, value);
+    }
+
     /// <summary>Fills <paramref name="destination"/> in order with <see cref="NextFloat"/>.</summary>
     public void Fill(Span<float> destination)
     {
