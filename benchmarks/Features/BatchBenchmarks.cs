@@ -120,10 +120,8 @@ public class BatchBenchmarks : FeatureBenchmarkBase
     public static FeatureRunner CreateVerified(BatchCase c, Layout layout)
     {
         CheckSmall(c, layout);
-        var runner = Create(c, layout);
-        try
+        return Create(c, layout).RunAndCheck(runner =>
         {
-            runner.Run();
             var inputs = runner.Inputs;
             int[] offsets = c.Offsets(), lengths = c.Lengths();
             int rowQ = c.Heads * c.HeadDim, rowK = c.KvGroups * c.HeadDim;
@@ -136,13 +134,7 @@ public class BatchBenchmarks : FeatureBenchmarkBase
                     inputs.Value.Span.Slice(offsets[b] * rowK, n * rowK), runner.Output.Slice(OutputRow(c, layout, b) * rowQ, n * rowQ),
                     n, n, (i, j) => !c.Causal || j <= i);
             }
-            return runner;
-        }
-        catch
-        {
-            runner.Dispose();
-            throw;
-        }
+        });
     }
 
     [GlobalSetup(Target = nameof(Packed))]

@@ -77,6 +77,23 @@ public sealed class FeatureRunner : IAttentionRunner
 
     public void Run() => _run();
 
+    /// <summary>Runs this freshly built runner once and checks its output with <paramref name="check"/>; disposes it
+    /// if the run or the check throws, so a failed verification leaks no native buffers.</summary>
+    public FeatureRunner RunAndCheck(Action<FeatureRunner> check)
+    {
+        try
+        {
+            Run();
+            check(this);
+            return this;
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
     public void Dispose()
     {
         foreach (var owned in _owned) owned.Dispose();

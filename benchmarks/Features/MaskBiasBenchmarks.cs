@@ -66,10 +66,8 @@ public class MaskBiasBenchmarks : FeatureBenchmarkBase
     public static FeatureRunner CreateVerified(MaskBiasCase c)
     {
         CheckSmall(c);
-        var runner = Create(c);
-        try
+        return Create(c).RunAndCheck(runner =>
         {
-            runner.Run();
             int n = c.Tokens, kept = MaskBiasCase.KeptKeys(n);
             float[]? bias = c.Input == RuntimeInput.Bias ? c.Bias(n, n) : null;
             var inputs = runner.Inputs;
@@ -77,13 +75,7 @@ public class MaskBiasBenchmarks : FeatureBenchmarkBase
                 inputs.Query.Span, inputs.Key.Span, inputs.Value.Span, runner.Output, n, n,
                 (i, j) => (!c.Causal || j <= i) && (c.Input != RuntimeInput.PaddingMask || j < kept),
                 bias is null ? null : (i, j) => bias[i * n + j]);
-            return runner;
-        }
-        catch
-        {
-            runner.Dispose();
-            throw;
-        }
+        });
     }
 
     [GlobalSetup(Target = nameof(Ours))]

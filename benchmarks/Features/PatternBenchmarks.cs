@@ -86,10 +86,8 @@ public class PatternBenchmarks : FeatureBenchmarkBase
     public static FeatureRunner CreateVerified(PatternCase c)
     {
         CheckSmall(c);
-        var runner = Create(c);
-        try
+        return Create(c).RunAndCheck(runner =>
         {
-            runner.Run();
             int[] globals = c.GlobalPositions(c.Tokens);
             var inputs = runner.Inputs;
             // The sampled-row check knows visibility only; hard attention (TopK) also selects by score, which the small
@@ -100,13 +98,7 @@ public class PatternBenchmarks : FeatureBenchmarkBase
                     inputs.Query.Span, inputs.Key.Span, inputs.Value.Span, runner.Output, c.Tokens, c.Tokens,
                     (i, j) => AttentionReference.IsVisible(i, j, c.Tokens, c.Tokens, c.Pattern, globals));
             }
-            return runner;
-        }
-        catch
-        {
-            runner.Dispose();
-            throw;
-        }
+        });
     }
 
     [GlobalSetup(Target = nameof(Ours))]
