@@ -85,7 +85,6 @@ public sealed partial class AttentionGenerator
 
     private static void EmitDriver(SourceWriter writer, KernelSpec spec, TilePlan plan, ScratchLayout layout)
     {
-        VectorTier tier = plan.Tier;
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block("private static void Run(in global::Attention.Kernels.KernelArguments arguments, int workItem, global::System.Span<float> scratch)"))
         {
@@ -293,7 +292,6 @@ public sealed partial class AttentionGenerator
     /// </summary>
     private static void EmitResidueDriver(SourceWriter writer, KernelSpec spec, TilePlan plan)
     {
-        VectorTier tier = plan.Tier;
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block("private static void RunResidue(in global::Attention.Kernels.KernelArguments arguments, int residueItem, global::System.Span<float> scratch)"))
         {
@@ -458,18 +456,7 @@ public sealed partial class AttentionGenerator
                         writer.Line("global::Attention.Kernels.TilePattern.AddBias(ref scores, keyTileStart, keys, TileRows, ref tileToken, firstRow + tile % tileCount * TileRows, group * HeadsPerGroup, HeadsPerGroup, in arguments.Pattern);");
                     }
 
-                    if (spec.Pattern.TopK > 0)
-                    {
-                        using (writer.Block("if (pass == 0)"))
-                        {
-                            writer.Line($"global::Attention.Kernels.TopKSelection.Collect(ref scores, keyTileStart, keys, TileRows, TopK, ref {Unsafe}.Add(ref scratchStart, TopScoresOffset + tile * TileRows * TopK),");
-                            writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TopKeysOffset + tile * TileRows * TopK)), ref {Unsafe}.NullRef<int>());");
-                            writer.Line("continue;");
-                        }
-
-                        writer.Line($"global::Attention.Kernels.TopKSelection.Apply(ref scores, keyTileStart, keys, TileRows, ref {Unsafe}.Add(ref scratchStart, ThresholdOffset + tile * TileRows),");
-                        writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TieLimitOffset + tile * TileRows)), ref {Unsafe}.NullRef<int>());");
-                    }
+                    EmitTopKStep(writer, spec, "keyTileStart", "keys", $"{Unsafe}.NullRef<int>()");
 
                     EmitSoftmaxStep(writer, plan);
                     EmitMicrokernelCall(writer, plan, "AccumulateValues", "cacheValue", "packedValue",
@@ -491,7 +478,6 @@ public sealed partial class AttentionGenerator
     /// </summary>
     private static void EmitGatheredPass(SourceWriter writer, KernelSpec spec, TilePlan plan)
     {
-        VectorTier tier = plan.Tier;
         writer.Line("// Extra keys outside each query tile's band (global, random, strided, summary keys), gathered into packed tiles.");
         writer.Line($"ref int positions = ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, PositionsOffset));");
         using (writer.Block("for (int tile = 0; tile < itemTiles; tile++)"))
@@ -513,18 +499,7 @@ public sealed partial class AttentionGenerator
                 writer.Line($"ComputeScores(ref {Unsafe}.Add(ref packedQuery, tile * HeadDim * TileRows), ref packedKey, ref scores, 0, KeyTile);");
                 writer.Line($"global::Attention.Kernels.TilePattern.MaskGathered(ref scores, ref positions, count, KeyTile, TileRows, ref {Unsafe}.Add(ref rowToken, tile * TileRows), ref {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows),");
                 writer.Line("    firstRow + tile % tileCount * TileRows, group * HeadsPerGroup, HeadsPerGroup, in arguments.Pattern);");
-                if (spec.Pattern.TopK > 0)
-                {
-                    using (writer.Block("if (pass == 0)"))
-                    {
-                        writer.Line($"global::Attention.Kernels.TopKSelection.Collect(ref scores, 0, count, TileRows, TopK, ref {Unsafe}.Add(ref scratchStart, TopScoresOffset + tile * TileRows * TopK),");
-                        writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TopKeysOffset + tile * TileRows * TopK)), ref positions);");
-                        writer.Line("continue;");
-                    }
-
-                    writer.Line($"global::Attention.Kernels.TopKSelection.Apply(ref scores, 0, count, TileRows, ref {Unsafe}.Add(ref scratchStart, ThresholdOffset + tile * TileRows),");
-                    writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TieLimitOffset + tile * TileRows)), ref positions);");
-                }
+                EmitTopKStep(writer, spec, "0", "count", "positions");
 
                 EmitSoftmaxStep(writer, plan);
                 writer.Line($"AccumulateValues(ref scores, ref packedValue, ref correction, ref {Unsafe}.Add(ref acc, tile * HeadDim * TileRows), 0, KeyTile);");
@@ -914,6 +889,29 @@ public sealed partial class AttentionGenerator
             writer.Line($"activeStart = global::System.Math.Max(0, band - keyTileStart) / {plan.KeyBlock} * {plan.KeyBlock};");
             writer.Line($"activeEnd = global::System.Math.Min(KeyTile, ({Unsafe}.Add(ref band, 1) - keyTileStart + {plan.KeyBlock - 1}) / {plan.KeyBlock} * {plan.KeyBlock});");
         }
+    }
+
+    /// <summary>
+    /// Hard attention (TopK), between the masks and the softmax: pass 0 collects each row's best scores of the tile and
+    /// skips the rest of the step; pass 1 hides every key not kept. <paramref name="positions"/> names the tile's key
+    /// positions when they were gathered (a null ref when the tile is keys <c>firstKey .. firstKey + keys - 1</c>).
+    /// </summary>
+    private static void EmitTopKStep(SourceWriter writer, KernelSpec spec, string firstKey, string keys, string positions)
+    {
+        if (spec.Pattern.TopK == 0)
+        {
+            return;
+        }
+
+        using (writer.Block("if (pass == 0)"))
+        {
+            writer.Line($"global::Attention.Kernels.TopKSelection.Collect(ref scores, {firstKey}, {keys}, TileRows, TopK, ref {Unsafe}.Add(ref scratchStart, TopScoresOffset + tile * TileRows * TopK),");
+            writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TopKeysOffset + tile * TileRows * TopK)), ref {positions});");
+            writer.Line("continue;");
+        }
+
+        writer.Line($"global::Attention.Kernels.TopKSelection.Apply(ref scores, {firstKey}, {keys}, TileRows, ref {Unsafe}.Add(ref scratchStart, ThresholdOffset + tile * TileRows),");
+        writer.Line($"    ref {Unsafe}.As<float, int>(ref {Unsafe}.Add(ref scratchStart, TieLimitOffset + tile * TileRows)), ref {positions});");
     }
 
     /// <summary>The online-softmax step on the scores of one query tile (OnlineSoftmax): one Vector512 for the quad plan's 4 x 4 tile.</summary>
