@@ -168,7 +168,7 @@ public sealed partial class AttentionGenerator
                 writer.Line($"    ref {Unsafe}.Add(ref rowToken, tile * TileRows), ref {Unsafe}.Add(ref tileSummary, tile * global::Attention.Kernels.TilePattern.SummaryInts));");
             }
 
-            EmitQuadLayout(writer, plan, "packedQuery", "The quad microkernels read the queries row-major (lane 4r + p): one transpose per 16 floats, here, not per use.");
+            EmitQuadQueryLayout(writer, plan);
 
             writer.Line();
             writer.Line("// Every row starts its online softmax from nothing: max -inf, sum 0, output 0.");
@@ -335,7 +335,7 @@ public sealed partial class AttentionGenerator
                 writer.Line($"keyLimit = global::System.Math.Max(keyLimit, {Unsafe}.Add(ref rowAllowedEnd, tile * TileRows + TileRows - 1));");
             }
 
-            EmitQuadLayout(writer, plan, "packedQuery", "The quad microkernels read the queries row-major (lane 4r + p).");
+            EmitQuadQueryLayout(writer, plan);
 
             writer.Line();
             writer.Line("scratch.Slice(AccOffset, itemTiles * HeadDim * TileRows).Clear();");
@@ -931,17 +931,17 @@ public sealed partial class AttentionGenerator
     /// <summary>Floats between consecutive features of one row of acc.</summary>
     private static string AccFeatureStride(TilePlan plan) => plan.FeatureQuads ? "1" : "TileRows";
 
-    /// <summary>For the quad plan, converts an item's packed queries or accumulators between the feature-major layout
-    /// of the 4-row tiles and the row-major one of the quad microkernels (the conversion is its own inverse).</summary>
-    private static void EmitQuadLayout(SourceWriter writer, TilePlan plan, string buffer, string why)
+    /// <summary>For the quad plan, rewrites the item's packed queries from the feature-major layout every 4-row tile packs
+    /// them in to the one the quad QK microkernel reads (lane 4r + p), once per item rather than once per use.</summary>
+    private static void EmitQuadQueryLayout(SourceWriter writer, TilePlan plan)
     {
         if (!plan.FeatureQuads)
         {
             return;
         }
 
-        writer.Line($"// {why}");
-        writer.Line($"{QuadLanes}.TransposeBlocks(ref {buffer}, itemTiles * HeadDim * TileRows / 16);");
+        writer.Line("// The quad QK microkernel reads four features of each row per 16 floats (lane 4r + p): one transpose per block, here.");
+        writer.Line($"{QuadLanes}.TransposeBlocks(ref packedQuery, itemTiles * HeadDim * TileRows / 16);");
     }
 
     private static void EmitPackRows(SourceWriter writer)
