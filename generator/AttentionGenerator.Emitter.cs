@@ -93,7 +93,7 @@ public sealed partial class AttentionGenerator
             writer.Line($"//   Hard attention: two passes over the keys, the first keeps each row's {spec.Pattern.TopK} best scores, the second attends to them.");
         }
 
-        writer.Line("//   Legend: rowMax, rowSum = running max and sum of exp2 per row; correction = 2^(oldMax - newMax); acc = unnormalized output.");
+        writer.Line("//   Legend: rowMax = reference max per row (moves only when a tile exceeds it by more than OnlineSoftmax.RescaleThreshold); rowSum = sum of exp2 against it; correction = 2^(oldMax - newMax); acc = unnormalized output.");
         writer.Line("//");
         writer.Line("// Tiling per tier (chosen at run time, fastest available first):");
         writer.Line("//   kernel            width  TileRows  QK block (keys x rows)  PV block (features x rows)  KeyTile  tiles/item");

@@ -610,7 +610,8 @@ public sealed partial class AttentionGenerator
     /// <summary>
     /// PV microkernel: acc[d][r] = acc[d][r] * correction[r] + sum_j v[j][d] * p[j][r], streaming the tile's
     /// accumulators through registers FeatureBlock features at a time (a narrower block takes the rest), so the
-    /// online softmax's rescale costs one multiply per accumulator load.
+    /// online softmax's rescale costs one multiply per accumulator load, and nothing when every correction is 1
+    /// (the common case: <c>OnlineSoftmax</c> moves a row's reference maximum only on a large rise).
     /// </summary>
     private static void EmitValuesMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan)
     {
@@ -621,6 +622,11 @@ public sealed partial class AttentionGenerator
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (writer.Block("private static void AccumulateValues(ref float probabilities, ref float packedValue, ref float correction, ref float acc, int keyStart, int keyEnd)"))
         {
+            VectorTier tier = plan.Tier;
+            string anyCorrection = string.Join(" || ", Enumerable.Range(0, plan.RowVectors).Select(v => $"{tier.Load("correction", Int(v * tier.Width))} != {tier.One}"));
+            writer.Line("// The online softmax moves a row's reference maximum only on a large rise, so after the first tiles every");
+            writer.Line("// correction is usually exactly 1 and the rescale (one multiply per accumulator) is skipped.");
+            writer.Line($"bool rescale = {anyCorrection};");
             if (fullBlocks > 0)
             {
                 using (writer.Block($"for (int feature = 0; feature < {fullBlocks * plan.FeatureBlock}; feature += {plan.FeatureBlock})"))
@@ -643,18 +649,29 @@ public sealed partial class AttentionGenerator
     private static void EmitValuesBlock(SourceWriter writer, TilePlan plan, int features)
     {
         VectorTier tier = plan.Tier;
-        for (int v = 0; v < plan.RowVectors; v++)
-        {
-            writer.Line($"{tier.VectorType} c{v} = {tier.Load("correction", Int(v * tier.Width))};");
-        }
-
         // Constant offsets from one block reference let every load and store use an immediate displacement.
         writer.Line("ref float block = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, feature * TileRows);");
         for (int f = 0; f < features; f++)
         {
             for (int v = 0; v < plan.RowVectors; v++)
             {
-                writer.Line($"{tier.VectorType} a{f}_{v} = {tier.Load("block", Int(f * plan.TileRows + v * tier.Width))} * c{v};");
+                writer.Line($"{tier.VectorType} a{f}_{v} = {tier.Load("block", Int(f * plan.TileRows + v * tier.Width))};");
+            }
+        }
+
+        using (writer.Block("if (rescale)"))
+        {
+            for (int v = 0; v < plan.RowVectors; v++)
+            {
+                writer.Line($"{tier.VectorType} c{v} = {tier.Load("correction", Int(v * tier.Width))};");
+            }
+
+            for (int f = 0; f < features; f++)
+            {
+                for (int v = 0; v < plan.RowVectors; v++)
+                {
+                    writer.Line($"a{f}_{v} *= c{v};");
+                }
             }
         }
 

@@ -42,6 +42,9 @@ internal sealed class VectorTier
 
     public string Zero => IsScalar ? "0f" : VectorType + ".Zero";
 
+    /// <summary>The constant 1 in every lane.</summary>
+    public string One => IsScalar ? "1f" : VectorType + ".One";
+
     public string Load(string reference, string offset)
         => IsScalar ? $"global::System.Runtime.CompilerServices.Unsafe.Add(ref {reference}, {offset})" : $"{StaticType}.LoadUnsafe(ref {reference}, (global::System.UIntPtr)({offset}))";
 

@@ -11,18 +11,34 @@ namespace Attention.Kernels;
 /// <para>Scores arrive <c>[tileKeys][tileRows]</c> with query rows in vector lanes, in the log2 domain (the
 /// kernel folded <c>scale * log2(e)</c> into the queries), masked entries set to -inf. Per row, lane-wise:</para>
 /// <list type="number">
-/// <item><c>newMax = max(rowMax, max_j s[j])</c>, a vertical max over the tile's keys.</item>
+/// <item><c>tileMax = max(rowMax, max_j s[j])</c>, a vertical max over the tile's keys.</item>
+/// <item><c>newMax = tileMax</c> if <c>tileMax &gt; rowMax + <see cref="RescaleThreshold"/></c>, else <c>rowMax</c>:
+/// the row's reference maximum moves only when the tile exceeds it by more than the threshold (lazy rescaling).</item>
 /// <item><c>correction = 2^(rowMax - newMax)</c>: how much the row's earlier output and sum shrink; exactly 1
-/// when the maximum did not move, 0 when the row had seen no key before.</item>
+/// when the reference did not move, 0 when the row had seen no key before.</item>
 /// <item><c>s[j] = 2^(s[j] - newMax)</c> in place (unnormalized probabilities) and
 /// <c>rowSum = rowSum * correction + sum_j s[j]</c>.</item>
 /// </list>
+/// <para>Why lazy: the final output is <c>acc / rowSum</c>, and both are taken against the same reference, so any
+/// reference at or below the true maximum gives the same softmax; it only has to keep <c>2^(s - newMax)</c> from
+/// overflowing. Keeping the reference while the maximum creeps up by a few units makes the correction exactly 1 on
+/// almost every tile after the first, and the PV microkernel then skips its rescale (one multiply per accumulator,
+/// about 4 % of the multiply-add work at HeadDim 128). Probabilities stay at most <c>2^RescaleThreshold</c> = 256,
+/// sums at most 256 per key: far from float's range, and relative precision does not depend on scale. The
+/// reference is always some tile's true maximum, so the row's largest probability is at least 1 and a row with a
+/// visible key never sums to 0.</para>
 /// <para>While a row has seen no visible key its maximum stays -inf; the exponent is then taken against 0,
 /// which turns the -inf scores into exact zeros (<see cref="VectorMath.Exp2(float)"/> flushes below 2^-127).
 /// Such a row keeps a zero sum, and <see cref="Normalizer"/> makes its output zeros instead of NaN.</para>
 /// </remarks>
 public static class OnlineSoftmax
 {
+    /// <summary>
+    /// How far (in log2 units, the scores' domain) a row's scores may rise above its reference maximum before the
+    /// reference moves: probabilities are then at most 2^8 = 256.
+    /// </summary>
+    public const float RescaleThreshold = 8f;
+
     /// <summary>Vector512 step: 16 rows per vector.</summary>
     /// <param name="scores">Scores <c>[tileKeys][rowVectors * 16]</c>, replaced by the tile's unnormalized probabilities.</param>
     /// <param name="tileKeys">Keys in the tile.</param>
@@ -39,13 +55,16 @@ public static class OnlineSoftmax
         {
             nuint row = (nuint)(v * Width);
             Vector512<float> oldMax = Vector512.LoadUnsafe(ref rowMax, row);
-            Vector512<float> newMax = oldMax;
+            Vector512<float> tileMax = oldMax;
             for (int j = 0; j < tileKeys; j++)
             {
-                newMax = VectorMath.Max(newMax, Vector512.LoadUnsafe(ref scores, (nuint)(j * tileRows) + row));
+                tileMax = VectorMath.Max(tileMax, Vector512.LoadUnsafe(ref scores, (nuint)(j * tileRows) + row));
             }
 
-            // Unchanged maximum (including -inf to -inf, where the subtraction would be NaN): exactly 1.
+            // The reference maximum moves only when the tile exceeds it by more than RescaleThreshold.
+            Vector512<float> newMax = Vector512.ConditionalSelect(Vector512.GreaterThan(tileMax, oldMax + Vector512.Create(RescaleThreshold)), tileMax, oldMax);
+
+            // Unchanged reference (including -inf to -inf, where the subtraction would be NaN): exactly 1.
             Vector512<float> factor = Vector512.ConditionalSelect(Vector512.Equals(oldMax, newMax), Vector512<float>.One, VectorMath.Exp2(oldMax - newMax));
             // Rows that have seen nothing keep -inf; subtracting 0 instead turns their -inf scores into exact zeros.
             Vector512<float> subtract = Vector512.ConditionalSelect(Vector512.Equals(newMax, Vector512.Create(float.NegativeInfinity)), Vector512<float>.Zero, newMax);
@@ -80,13 +99,16 @@ public static class OnlineSoftmax
         {
             nuint row = (nuint)(v * Width);
             Vector256<float> oldMax = Vector256.LoadUnsafe(ref rowMax, row);
-            Vector256<float> newMax = oldMax;
+            Vector256<float> tileMax = oldMax;
             for (int j = 0; j < tileKeys; j++)
             {
-                newMax = VectorMath.Max(newMax, Vector256.LoadUnsafe(ref scores, (nuint)(j * tileRows) + row));
+                tileMax = VectorMath.Max(tileMax, Vector256.LoadUnsafe(ref scores, (nuint)(j * tileRows) + row));
             }
 
-            // Unchanged maximum (including -inf to -inf, where the subtraction would be NaN): exactly 1.
+            // The reference maximum moves only when the tile exceeds it by more than RescaleThreshold.
+            Vector256<float> newMax = Vector256.ConditionalSelect(Vector256.GreaterThan(tileMax, oldMax + Vector256.Create(RescaleThreshold)), tileMax, oldMax);
+
+            // Unchanged reference (including -inf to -inf, where the subtraction would be NaN): exactly 1.
             Vector256<float> factor = Vector256.ConditionalSelect(Vector256.Equals(oldMax, newMax), Vector256<float>.One, VectorMath.Exp2(oldMax - newMax));
             // Rows that have seen nothing keep -inf; subtracting 0 instead turns their -inf scores into exact zeros.
             Vector256<float> subtract = Vector256.ConditionalSelect(Vector256.Equals(newMax, Vector256.Create(float.NegativeInfinity)), Vector256<float>.Zero, newMax);
@@ -121,13 +143,16 @@ public static class OnlineSoftmax
         {
             nuint row = (nuint)(v * Width);
             Vector128<float> oldMax = Vector128.LoadUnsafe(ref rowMax, row);
-            Vector128<float> newMax = oldMax;
+            Vector128<float> tileMax = oldMax;
             for (int j = 0; j < tileKeys; j++)
             {
-                newMax = VectorMath.Max(newMax, Vector128.LoadUnsafe(ref scores, (nuint)(j * tileRows) + row));
+                tileMax = VectorMath.Max(tileMax, Vector128.LoadUnsafe(ref scores, (nuint)(j * tileRows) + row));
             }
 
-            // Unchanged maximum (including -inf to -inf, where the subtraction would be NaN): exactly 1.
+            // The reference maximum moves only when the tile exceeds it by more than RescaleThreshold.
+            Vector128<float> newMax = Vector128.ConditionalSelect(Vector128.GreaterThan(tileMax, oldMax + Vector128.Create(RescaleThreshold)), tileMax, oldMax);
+
+            // Unchanged reference (including -inf to -inf, where the subtraction would be NaN): exactly 1.
             Vector128<float> factor = Vector128.ConditionalSelect(Vector128.Equals(oldMax, newMax), Vector128<float>.One, VectorMath.Exp2(oldMax - newMax));
             // Rows that have seen nothing keep -inf; subtracting 0 instead turns their -inf scores into exact zeros.
             Vector128<float> subtract = Vector128.ConditionalSelect(Vector128.Equals(newMax, Vector128.Create(float.NegativeInfinity)), Vector128<float>.Zero, newMax);
@@ -170,9 +195,10 @@ public static class OnlineSoftmax
         Vector512<float> keyMax = VectorMath.Max(tile, Avx512F.Shuffle4x128(tile, tile, 0b01_00_11_10));
         keyMax = VectorMath.Max(keyMax, Avx512F.Shuffle4x128(keyMax, keyMax, 0b10_11_00_01));
         Vector128<float> oldMax = Vector128.LoadUnsafe(ref rowMax);
-        Vector128<float> newMax = VectorMath.Max(oldMax, keyMax.GetLower().GetLower());
+        Vector128<float> tileMax = VectorMath.Max(oldMax, keyMax.GetLower().GetLower());
+        Vector128<float> newMax = Vector128.ConditionalSelect(Vector128.GreaterThan(tileMax, oldMax + Vector128.Create(RescaleThreshold)), tileMax, oldMax);
 
-        // Unchanged maximum (including -inf to -inf): exactly 1. Rows that have seen nothing subtract 0 (see UpdateTileVector128).
+        // Unchanged reference (including -inf to -inf): exactly 1. Rows that have seen nothing subtract 0 (see UpdateTileVector128).
         Vector128<float> factor = Vector128.ConditionalSelect(Vector128.Equals(oldMax, newMax), Vector128<float>.One, VectorMath.Exp2(oldMax - newMax));
         Vector128<float> subtract = Vector128.ConditionalSelect(Vector128.Equals(newMax, Vector128.Create(float.NegativeInfinity)), Vector128<float>.Zero, newMax);
         Vector512<float> probabilities = VectorMath.Exp2(tile - Avx512F.Shuffle4x128(subtract.ToVector256Unsafe().ToVector512Unsafe(), subtract.ToVector256Unsafe().ToVector512Unsafe(), 0));
@@ -198,11 +224,13 @@ public static class OnlineSoftmax
         for (int r = 0; r < rowVectors; r++)
         {
             float oldMax = Unsafe.Add(ref rowMax, r);
-            float newMax = oldMax;
+            float tileMax = oldMax;
             for (int j = 0; j < tileKeys; j++)
             {
-                newMax = MathF.Max(newMax, Unsafe.Add(ref scores, j * rowVectors + r));
+                tileMax = MathF.Max(tileMax, Unsafe.Add(ref scores, j * rowVectors + r));
             }
+
+            float newMax = tileMax > oldMax + RescaleThreshold ? tileMax : oldMax;
 
             float factor = oldMax == newMax ? 1f : VectorMath.Exp2(oldMax - newMax);
             float subtract = float.IsNegativeInfinity(newMax) ? 0f : newMax;

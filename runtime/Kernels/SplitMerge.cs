@@ -4,7 +4,7 @@ namespace Attention.Kernels;
 
 /// <summary>
 /// Combines the partial results of a call whose key range was split across work items (flash-decoding).
-/// Each part leaves, per row, its running maximum <c>m</c> (log2 domain), sum <c>s</c> and unnormalized output
+/// Each part leaves, per row, its reference maximum <c>m</c> (log2 domain; see <see cref="OnlineSoftmax"/>), sum <c>s</c> and unnormalized output
 /// <c>acc</c>; the combined row is <c>sum_k acc_k * 2^(m_k - M) / sum_k s_k * 2^(m_k - M)</c> with
 /// <c>M = max_k m_k</c>, the same log-sum-exp rescaling the online softmax does between key tiles.
 /// </summary>
@@ -22,7 +22,7 @@ public static class SplitMerge
     /// <param name="partials">Start of the partial buffer.</param>
     /// <param name="record">Record index.</param>
     /// <param name="headDim">Features per head.</param>
-    /// <param name="rowMax">The row's running maximum.</param>
+    /// <param name="rowMax">The row's reference maximum (any value its sum and output were taken against).</param>
     /// <param name="rowSum">The row's running sum.</param>
     /// <param name="acc">The row's first accumulator; feature d is at <c>d * stride</c>.</param>
     /// <param name="stride">Distance between consecutive features of <paramref name="acc"/>.</param>
