@@ -406,12 +406,17 @@ public sealed partial class AttentionGenerator
                     EmitPackRows(writer);
                 }
 
-                writer.Line("// Start loading the next key tile's rows now; they arrive while this tile is computed.");
+                writer.Line("// The next key tile's rows are loaded into L2 while this one is computed: each query tile of the group asks for its");
+                writer.Line("// share of the rows, so the requests trickle out between microkernels instead of filling the miss buffers at once");
+                writer.Line("// (one burst of a whole tile was about 2.5 % slower on d128 prefill).");
                 writer.Line("int nextKeys = global::System.Math.Min(KeyTile, keyEnd - keyTileStart - KeyTile);");
-                writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Key, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
-                writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Value, keyTileStart + KeyTile, nextKeys, KvGroups, group, HeadDim);");
+                writer.Line("int prefetchShare = (nextKeys + tileCount - 1) / tileCount;");
                 using (writer.Block("for (int tile = groupIndex * tileCount; tile < (groupIndex + 1) * tileCount; tile++)"))
                 {
+                    writer.Line("int prefetchFirst = (tile - groupIndex * tileCount) * prefetchShare;");
+                    writer.Line("int prefetchKeys = global::System.Math.Min(prefetchShare, nextKeys - prefetchFirst);");
+                    writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Key, keyTileStart + KeyTile + prefetchFirst, prefetchKeys, KvGroups, group, HeadDim);");
+                    writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Value, keyTileStart + KeyTile + prefetchFirst, prefetchKeys, KvGroups, group, HeadDim);");
                     writer.Line($"int decision = {Unsafe}.Add(ref tileDecision, tile);");
                     using (writer.Block("if (decision == 0)"))
                     {
