@@ -171,10 +171,7 @@ public sealed partial class AttentionGenerator
             EmitQuadQueryLayout(writer, plan);
 
             writer.Line();
-            writer.Line("// Every row starts its online softmax from nothing: max -inf, sum 0, output 0.");
-            writer.Line($"scratch.Slice(AccOffset, itemTiles * HeadDim * TileRows).Clear();");
-            writer.Line($"scratch.Slice(RowMaxOffset, itemTiles * TileRows).Fill(float.NegativeInfinity);");
-            writer.Line($"scratch.Slice(RowSumOffset, itemTiles * TileRows).Clear();");
+            EmitFreshRowState(writer);
             if (spec.Pattern.TopK > 0)
             {
                 writer.Line("global::Attention.Kernels.TopKSelection.Reset(scratch.Slice(TopScoresOffset), global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(scratch.Slice(TopKeysOffset)), itemTiles * TileRows * TopK);");
@@ -338,9 +335,7 @@ public sealed partial class AttentionGenerator
             EmitQuadQueryLayout(writer, plan);
 
             writer.Line();
-            writer.Line("scratch.Slice(AccOffset, itemTiles * HeadDim * TileRows).Clear();");
-            writer.Line("scratch.Slice(RowMaxOffset, itemTiles * TileRows).Fill(float.NegativeInfinity);");
-            writer.Line("scratch.Slice(RowSumOffset, itemTiles * TileRows).Clear();");
+            EmitFreshRowState(writer);
             writer.Line();
             writer.Line("// The class's keys, KeyTile at a time, packed once and shared by every query tile of the item.");
             writer.Line("int count;");
@@ -937,6 +932,15 @@ public sealed partial class AttentionGenerator
     }
 
     /// <summary>The online-softmax step on the scores of one query tile (OnlineSoftmax): one Vector512 for the quad plan's 4 x 4 tile.</summary>
+    /// <summary>Resets the online-softmax state of the item's rows (both item runners: the key-tile pass and the residue pass).</summary>
+    private static void EmitFreshRowState(SourceWriter writer)
+    {
+        writer.Line("// Every row starts its online softmax from nothing: max -inf, sum 0, output 0.");
+        writer.Line("scratch.Slice(AccOffset, itemTiles * HeadDim * TileRows).Clear();");
+        writer.Line("scratch.Slice(RowMaxOffset, itemTiles * TileRows).Fill(float.NegativeInfinity);");
+        writer.Line("scratch.Slice(RowSumOffset, itemTiles * TileRows).Clear();");
+    }
+
     private static void EmitSoftmaxStep(SourceWriter writer, TilePlan plan)
     {
         const string State = "ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction";
