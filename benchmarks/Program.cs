@@ -57,7 +57,7 @@ public static class Program
             rest.AddRange(new[] { "--filter", "*" });
 
         var tracker = new PeakTracker(
-            peaks ?? new MachinePeaks(Environment.ProcessorCount, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN),
+            peaks ?? new MachinePeaks(Environment.ProcessorCount, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN),
             remeasure: peaks is not null);
         var config = CreateConfig(tracker, quick, inProcess);
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.ToArray(), config).ToList();

@@ -9,7 +9,7 @@ namespace Attention.Benchmarks.Probes;
 /// <summary>
 /// Measures the machine's fp32 fused-multiply-add peak in this process: 12 independent FMA chains (enough to cover
 /// FMA latency x throughput on current x64 cores: Zen 5 needs 2 x 4 = 8, Golden Cove 2 x 4 = 8) on Vector512 and
-/// on Vector256, on one thread and on every core at once. Twelve chains plus the two operands fit the 16 ymm
+/// on Vector256 (and a multiply-add on Vector128), on one thread and on every core at once. Twelve chains plus the two operands fit the 16 ymm
 /// registers that remain when AVX-512 is disabled (DOTNET_EnableAVX512=0); sixteen chains spilled there and
 /// measured a third less than the hardware's AVX2 peak. A kernel's
 /// "fraction of peak" is its useful GFLOP/s over the all-core Vector512 figure (Vector256 where 512-bit is not
@@ -25,6 +25,7 @@ public static class FmaPeakProbe
     {
         if (vectorBits == 512 && !Vector512.IsHardwareAccelerated) return double.NaN;
         if (vectorBits == 256 && !Vector256.IsHardwareAccelerated) return double.NaN;
+        if (vectorBits == 128 && !Vector128.IsHardwareAccelerated) return double.NaN;
         int lanes = vectorBits / 32;
 
         // Calibrate the iteration count on one thread so a round lasts about `seconds`.
@@ -47,7 +48,12 @@ public static class FmaPeakProbe
         return best;
     }
 
-    private static float Run(int vectorBits, long iterations) => vectorBits == 512 ? Run512(iterations) : Run256(iterations);
+    private static float Run(int vectorBits, long iterations) => vectorBits switch
+    {
+        512 => Run512(iterations),
+        256 => Run256(iterations),
+        _ => Run128(iterations),
+    };
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static float Run512(long iterations)
@@ -89,6 +95,32 @@ public static class FmaPeakProbe
         }
         var sum = ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11));
         return Vector256.Sum(sum);
+    }
+
+    /// <summary>
+    /// The Vector128 tier's multiply-add peak. It uses MultiplyAddEstimate, as the generated Vector128 kernels do:
+    /// one FMA where the hardware has it, a multiply and an add where it does not (DOTNET_EnableAVX2=0 also turns
+    /// FMA off, and Vector128.FusedMultiplyAdd would then run in software). Still 2 flops per lane per step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float Run128(long iterations)
+    {
+        var a = Vector128.Create(0.999999f);
+        var b = Vector128.Create(1e-7f);
+        Vector128<float> c0 = Vector128.Create(0.1f), c1 = Vector128.Create(0.2f), c2 = Vector128.Create(0.3f), c3 = Vector128.Create(0.4f);
+        Vector128<float> c4 = Vector128.Create(0.5f), c5 = Vector128.Create(0.6f), c6 = Vector128.Create(0.7f), c7 = Vector128.Create(0.8f);
+        Vector128<float> c8 = Vector128.Create(0.9f), c9 = Vector128.Create(1.0f), c10 = Vector128.Create(1.1f), c11 = Vector128.Create(1.2f);
+        for (long i = 0; i < iterations; i++)
+        {
+            c0 = Vector128.MultiplyAddEstimate(c0, a, b); c1 = Vector128.MultiplyAddEstimate(c1, a, b);
+            c2 = Vector128.MultiplyAddEstimate(c2, a, b); c3 = Vector128.MultiplyAddEstimate(c3, a, b);
+            c4 = Vector128.MultiplyAddEstimate(c4, a, b); c5 = Vector128.MultiplyAddEstimate(c5, a, b);
+            c6 = Vector128.MultiplyAddEstimate(c6, a, b); c7 = Vector128.MultiplyAddEstimate(c7, a, b);
+            c8 = Vector128.MultiplyAddEstimate(c8, a, b); c9 = Vector128.MultiplyAddEstimate(c9, a, b);
+            c10 = Vector128.MultiplyAddEstimate(c10, a, b); c11 = Vector128.MultiplyAddEstimate(c11, a, b);
+        }
+        var sum = ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11));
+        return Vector128.Sum(sum);
     }
 }
 
