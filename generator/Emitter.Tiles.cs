@@ -66,13 +66,13 @@ public sealed partial class AttentionGenerator
 
             if (plan.FeatureQuads)
             {
-                EmitQuadScoresMicrokernel(writer, spec, plan, "ComputeScores", "HeadDim");
+                EmitQuadScoresMicrokernel(writer, spec, plan, "ComputeScores", "HeadDim", prefetch: false);
                 writer.Line();
-                EmitQuadScoresMicrokernel(writer, spec, plan, "ComputeScoresFromCache", "KvGroups * HeadDim");
+                EmitQuadScoresMicrokernel(writer, spec, plan, "ComputeScoresFromCache", "KvGroups * HeadDim", prefetch: true);
                 writer.Line();
-                EmitQuadValuesMicrokernel(writer, spec, plan, "AccumulateValues", "HeadDim");
+                EmitQuadValuesMicrokernel(writer, spec, plan, "AccumulateValues", "HeadDim", prefetch: false);
                 writer.Line();
-                EmitQuadValuesMicrokernel(writer, spec, plan, "AccumulateValuesFromCache", "KvGroups * HeadDim");
+                EmitQuadValuesMicrokernel(writer, spec, plan, "AccumulateValuesFromCache", "KvGroups * HeadDim", prefetch: true);
             }
             else
             {
@@ -395,23 +395,34 @@ public sealed partial class AttentionGenerator
 
                     writer.Line("ref float cacheKey = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Key, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
                     writer.Line("ref float cacheValue = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref arguments.Value, ((global::System.IntPtr)keyTileStart * KvGroups + group) * HeadDim);");
+                    writer.Line("// The microkernels prefetch the next key tile's rows of this head into L2 as they go, a line between a few");
+                    writer.Line("// multiply-adds: issued as one burst per tile, the requests filled the miss buffers and held up the loads behind them");
+                    writer.Line("// (single core, GQA 32/8 d128, K and V in L3: 35 -> 41 GB/s with 4-key tiles).");
+                    writer.Line("// With no whole next tile inside the item, they re-touch this one's rows, which are in cache: every address stays in the tensors.");
+                    writer.Line("bool prefetchNext = keyTileStart + 2 * KeyTile <= global::System.Math.Min(keyEnd, keyLength);");
+                    writer.Line($"ref float nextKey = ref prefetchNext ? ref {Unsafe}.Add(ref cacheKey, KeyTile * KvGroups * HeadDim) : ref cacheKey;");
+                    writer.Line($"ref float nextValue = ref prefetchNext ? ref {Unsafe}.Add(ref cacheValue, KeyTile * KvGroups * HeadDim) : ref cacheValue;");
                 }
                 else
                 {
                     EmitPackRows(writer);
+                    writer.Line("// The next key tile's rows are loaded into L2 while this one is computed: each query tile of the group asks for its");
+                    writer.Line("// share of the rows, so the requests trickle out between microkernels instead of filling the miss buffers at once");
+                    writer.Line("// (in a single-core harness of the d128 prefill loop, one burst per tile was about 2.5 % slower).");
+                    writer.Line("int nextKeys = global::System.Math.Min(KeyTile, keyEnd - keyTileStart - KeyTile);");
+                    writer.Line("int prefetchShare = (nextKeys + tileCount - 1) / tileCount;");
                 }
 
-                writer.Line("// The next key tile's rows are loaded into L2 while this one is computed: each query tile of the group asks for its");
-                writer.Line("// share of the rows, so the requests trickle out between microkernels instead of filling the miss buffers at once");
-                writer.Line("// (in a single-core harness of the d128 prefill loop, one burst per tile was about 2.5 % slower).");
-                writer.Line("int nextKeys = global::System.Math.Min(KeyTile, keyEnd - keyTileStart - KeyTile);");
-                writer.Line("int prefetchShare = (nextKeys + tileCount - 1) / tileCount;");
                 using (writer.Block("for (int tile = groupIndex * tileCount; tile < (groupIndex + 1) * tileCount; tile++)"))
                 {
-                    writer.Line("int prefetchFirst = (tile - groupIndex * tileCount) * prefetchShare;");
-                    writer.Line("int prefetchKeys = global::System.Math.Min(prefetchShare, nextKeys - prefetchFirst);");
-                    writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Key, keyTileStart + KeyTile + prefetchFirst, prefetchKeys, KvGroups, group, HeadDim);");
-                    writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Value, keyTileStart + KeyTile + prefetchFirst, prefetchKeys, KvGroups, group, HeadDim);");
+                    if (!plan.FeatureQuads)
+                    {
+                        writer.Line("int prefetchFirst = (tile - groupIndex * tileCount) * prefetchShare;");
+                        writer.Line("int prefetchKeys = global::System.Math.Min(prefetchShare, nextKeys - prefetchFirst);");
+                        writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Key, keyTileStart + KeyTile + prefetchFirst, prefetchKeys, KvGroups, group, HeadDim);");
+                        writer.Line("global::Attention.Kernels.Packing.PrefetchRows(ref arguments.Value, keyTileStart + KeyTile + prefetchFirst, prefetchKeys, KvGroups, group, HeadDim);");
+                    }
+
                     writer.Line($"int decision = {Unsafe}.Add(ref tileDecision, tile);");
                     using (writer.Block("if (decision == 0)"))
                     {
@@ -423,7 +434,7 @@ public sealed partial class AttentionGenerator
                     writer.Line($"ref int tileEnd = ref {Unsafe}.Add(ref rowEnd, tile * TileRows);");
                     writer.Line($"ref int tileToken = ref {Unsafe}.Add(ref rowToken, tile * TileRows);");
                     EmitActiveKeyBlocks(writer, spec, plan);
-                    EmitMicrokernelCall(writer, plan, "ComputeScores", "cacheKey", "packedKey",
+                    EmitMicrokernelCall(writer, plan, "ComputeScores", "cacheKey", "packedKey", "ref nextKey",
                         keys => $"ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedQuery, tile * HeadDim * TileRows), ref {keys}, ref scores, activeStart, activeEnd");
                     using (writer.Block("if ((decision & global::Attention.Kernels.TilePattern.PatternMask) != 0)"))
                     {
@@ -459,7 +470,7 @@ public sealed partial class AttentionGenerator
                     EmitTopKStep(writer, spec, "keyTileStart", "keys", $"{Unsafe}.NullRef<int>()");
 
                     EmitSoftmaxStep(writer, plan);
-                    EmitMicrokernelCall(writer, plan, "AccumulateValues", "cacheValue", "packedValue",
+                    EmitMicrokernelCall(writer, plan, "AccumulateValues", "cacheValue", "packedValue", "ref nextValue",
                         values => $"ref scores, ref {values}, ref correction, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref acc, tile * HeadDim * TileRows), activeStart, activeEnd");
                 }
             }
@@ -712,6 +723,7 @@ public sealed partial class AttentionGenerator
     private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
 
     private const string QuadLanes = "global::Attention.Kernels.QuadLanes";
+    private const string PrefetchLine = "global::Attention.Kernels.Packing.PrefetchLine";
 
     /// <summary>
     /// Quad QK microkernel (4-row decode tile, AVX-512). Registers are row-major, lane 4r + p = feature d + p of
@@ -720,7 +732,7 @@ public sealed partial class AttentionGenerator
     /// (even and odd feature quads) so enough multiply-adds are in flight to hide their latency. At the end the
     /// quarters of four keys at a time are summed into scores[key][row].
     /// </summary>
-    private static void EmitQuadScoresMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan, string name, string keyStride)
+    private static void EmitQuadScoresMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan, string name, string keyStride, bool prefetch)
     {
         if (plan.KeyBlock % 4 != 0)
         {
@@ -729,12 +741,16 @@ public sealed partial class AttentionGenerator
 
         int chains = plan.KeyBlock >= 8 ? 1 : 2;
         int step = 4 * chains;
-        int mainFeatures = spec.HeadDim / step * step;
+        // With prefetching, each pass of the feature loop covers one 64-byte line of every key row where HeadDim allows
+        // (one prefetch per key row and line); otherwise a pass is one step.
+        int stepsPerPass = prefetch && spec.HeadDim / step >= 16 / step && spec.HeadDim / step % (16 / step) == 0 ? 16 / step : 1;
+        int pass = step * stepsPerPass;
+        int mainFeatures = spec.HeadDim / pass * pass;
         writer.Line($"// scores[KeyTile][4] = packedKey . packedQuery, {plan.KeyBlock} keys per block, {chains} Vector512 accumulator(s) per key whose");
         writer.Line("// lane 4r + p sums feature d + p of row r: a key's four features are one broadcast load, no shuffle.");
-        writer.Line($"// Key rows are {keyStride} floats apart.");
+        writer.Line($"// Key rows are {keyStride} floats apart.{(prefetch ? " Each pass over a line of the rows asks for the same line of nextKey's rows." : string.Empty)}");
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (writer.Block($"private static void {name}(ref float packedQuery, ref float packedKey, ref float scores, int keyStart, int keyEnd)"))
+        using (writer.Block($"private static void {name}(ref float packedQuery, ref float packedKey, ref float scores, int keyStart, int keyEnd{(prefetch ? ", ref float nextKey" : string.Empty)})"))
         {
             using (writer.Block($"for (int keyBlock = keyStart; keyBlock < keyEnd; keyBlock += {plan.KeyBlock})"))
             {
@@ -745,19 +761,50 @@ public sealed partial class AttentionGenerator
 
                 writer.Line("ref float q = ref packedQuery;");
                 writer.Line($"ref float k = ref {Unsafe}.Add(ref packedKey, keyBlock * {keyStride});");
-                using (writer.Block($"for (int d = 0; d < {mainFeatures}; d += {step})"))
+                if (prefetch)
                 {
-                    EmitQuadScoreSteps(writer, plan, keyStride, chains);
-                    writer.Line($"q = ref {Unsafe}.Add(ref q, {16 * chains});");
-                    writer.Line($"k = ref {Unsafe}.Add(ref k, {step});");
+                    writer.Line($"ref float next = ref {Unsafe}.Add(ref nextKey, keyBlock * {keyStride});");
                 }
 
-                if (mainFeatures < spec.HeadDim)
+                using (writer.Block($"for (int d = 0; d < {mainFeatures}; d += {pass})"))
                 {
-                    writer.Line($"// HeadDim = {spec.HeadDim}: one more feature quad.");
+                    for (int s = 0; s < stepsPerPass; s++)
+                    {
+                        using (stepsPerPass > 1 ? writer.Block(string.Empty) : default(SourceWriter.Scope?))
+                        {
+                            EmitQuadScoreSteps(writer, plan, keyStride, chains, s * step, s * 16 * chains);
+                        }
+                    }
+
+                    if (prefetch)
+                    {
+                        for (int k = 0; k < plan.KeyBlock; k++)
+                        {
+                            writer.Line($"{PrefetchLine}(ref {Unsafe}.Add(ref next, {k} * {keyStride}));");
+                        }
+
+                        writer.Line($"next = ref {Unsafe}.Add(ref next, {pass});");
+                    }
+
+                    writer.Line($"q = ref {Unsafe}.Add(ref q, {16 * chains * stepsPerPass});");
+                    writer.Line($"k = ref {Unsafe}.Add(ref k, {pass});");
+                }
+
+                for (int quad = mainFeatures; quad < spec.HeadDim; quad += 4)
+                {
+                    writer.Line($"// HeadDim = {spec.HeadDim}: feature quad {quad / 4}.");
                     using (writer.Block(string.Empty))
                     {
-                        EmitQuadScoreSteps(writer, plan, keyStride, 1);
+                        EmitQuadScoreSteps(writer, plan, keyStride, 1, quad - mainFeatures, 4 * (quad - mainFeatures));
+                    }
+                }
+
+                if (prefetch)
+                {
+                    writer.Line("// A row that does not start on a line boundary ends in one line more.");
+                    for (int k = 0; k < plan.KeyBlock; k++)
+                    {
+                        writer.Line($"{PrefetchLine}(ref {Unsafe}.Add(ref nextKey, (keyBlock + {k}) * {keyStride} + HeadDim - 1));");
                     }
                 }
 
@@ -771,14 +818,16 @@ public sealed partial class AttentionGenerator
         }
     }
 
-    private static void EmitQuadScoreSteps(SourceWriter writer, TilePlan plan, string keyStride, int chains)
+    /// <summary>One step of the quad QK loop: <paramref name="chains"/> feature quads of every key of the block,
+    /// <paramref name="keyOffset"/> floats into the key rows and <paramref name="queryOffset"/> into the packed queries.</summary>
+    private static void EmitQuadScoreSteps(SourceWriter writer, TilePlan plan, string keyStride, int chains, int keyOffset, int queryOffset)
     {
         for (int c = 0; c < chains; c++)
         {
-            writer.Line($"{V512}<float> q{c} = {V512}.LoadUnsafe(ref q, (global::System.UIntPtr){16 * c});");
+            writer.Line($"{V512}<float> q{c} = {V512}.LoadUnsafe(ref q, (global::System.UIntPtr){queryOffset + 16 * c});");
             for (int k = 0; k < plan.KeyBlock; k++)
             {
-                writer.Line($"s{k}_{c} = {V512}.MultiplyAddEstimate({QuadLanes}.BroadcastQuad(ref {Unsafe}.Add(ref k, {k} * {keyStride} + {4 * c})), q{c}, s{k}_{c});");
+                writer.Line($"s{k}_{c} = {V512}.MultiplyAddEstimate({QuadLanes}.BroadcastQuad(ref {Unsafe}.Add(ref k, {k} * {keyStride} + {keyOffset + 4 * c})), q{c}, s{k}_{c});");
             }
         }
     }
@@ -789,7 +838,7 @@ public sealed partial class AttentionGenerator
     /// each row's probability (a load), and 4 multiply-adds per load. Up to 64 features per block (16 accumulators);
     /// a HeadDim that is not a multiple of 16 ends with 128-bit accumulators of four features.
     /// </summary>
-    private static void EmitQuadValuesMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan, string name, string valueStride)
+    private static void EmitQuadValuesMicrokernel(SourceWriter writer, KernelSpec spec, TilePlan plan, string name, string valueStride, bool prefetch)
     {
         int chunksPerBlock = plan.FeatureBlock / 16;
         int chunks = spec.HeadDim / 16;
@@ -799,15 +848,25 @@ public sealed partial class AttentionGenerator
         writer.Line($"// acc[4][HeadDim] = acc * correction + probabilities^T . values, row-major: {chunksPerBlock * 16} features x 4 rows per block");
         writer.Line($"// ({chunksPerBlock * 4} accumulators); {fullBlocks} full block(s){(tailChunks > 0 ? $", a {tailChunks * 16}-feature block" : string.Empty)}{(tailQuads > 0 ? $", {tailQuads} four-feature quad(s)" : string.Empty)} cover HeadDim = {spec.HeadDim}.");
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (writer.Block($"private static void {name}(ref float probabilities, ref float packedValue, ref float correction, ref float acc, int keyStart, int keyEnd)"))
+        using (writer.Block($"private static void {name}(ref float probabilities, ref float packedValue, ref float correction, ref float acc, int keyStart, int keyEnd{(prefetch ? ", ref float nextValue" : string.Empty)})"))
         {
             writer.Line($"// Value rows are {valueStride} floats apart. Once the running maxima settle, corrections are all 1: skip the rescale.");
             writer.Line($"bool rescale = {V128}.LoadUnsafe(ref correction) != {V128}<float>.One;");
+            if (prefetch)
+            {
+                writer.Line("// Each key's 16-feature loads ask for the same lines of nextValue's row; a row that does not start on a line");
+                writer.Line("// boundary ends in one line more, asked for here.");
+                using (writer.Block("for (int j = keyStart; j < keyEnd; j++)"))
+                {
+                    writer.Line($"{PrefetchLine}(ref {Unsafe}.Add(ref nextValue, (global::System.IntPtr)j * {valueStride} + HeadDim - 1));");
+                }
+            }
+
             if (fullBlocks > 0)
             {
                 using (writer.Block($"for (int feature = 0; feature < {fullBlocks * chunksPerBlock * 16}; feature += {chunksPerBlock * 16})"))
                 {
-                    EmitQuadValuesBlock(writer, V512, 16, chunksPerBlock, valueStride);
+                    EmitQuadValuesBlock(writer, V512, 16, chunksPerBlock, valueStride, prefetch);
                 }
             }
 
@@ -816,7 +875,7 @@ public sealed partial class AttentionGenerator
                 using (writer.Block(string.Empty))
                 {
                     writer.Line($"const int feature = {fullBlocks * chunksPerBlock * 16};");
-                    EmitQuadValuesBlock(writer, V512, 16, tailChunks, valueStride);
+                    EmitQuadValuesBlock(writer, V512, 16, tailChunks, valueStride, prefetch);
                 }
             }
 
@@ -825,13 +884,13 @@ public sealed partial class AttentionGenerator
                 using (writer.Block(string.Empty))
                 {
                     writer.Line($"const int feature = {chunks * 16};");
-                    EmitQuadValuesBlock(writer, V128, 4, tailQuads, valueStride);
+                    EmitQuadValuesBlock(writer, V128, 4, tailQuads, valueStride, prefetch: false);
                 }
             }
         }
     }
 
-    private static void EmitQuadValuesBlock(SourceWriter writer, string vector, int width, int pieces, string valueStride)
+    private static void EmitQuadValuesBlock(SourceWriter writer, string vector, int width, int pieces, string valueStride, bool prefetch)
     {
         writer.Line($"ref float block = ref {Unsafe}.Add(ref acc, feature);");
         for (int r = 0; r < 4; r++)
@@ -856,11 +915,20 @@ public sealed partial class AttentionGenerator
 
         writer.Line($"ref float p = ref {Unsafe}.Add(ref probabilities, keyStart * TileRows);");
         writer.Line($"ref float value = ref {Unsafe}.Add(ref packedValue, (global::System.IntPtr)keyStart * {valueStride} + feature);");
+        if (prefetch)
+        {
+            writer.Line($"ref float next = ref {Unsafe}.Add(ref nextValue, (global::System.IntPtr)keyStart * {valueStride} + feature);");
+        }
+
         using (writer.Block("for (int j = keyStart; j < keyEnd; j++)"))
         {
             for (int f = 0; f < pieces; f++)
             {
                 writer.Line($"{vector}<float> v{f} = {vector}.LoadUnsafe(ref value, (global::System.UIntPtr){f * width});");
+                if (prefetch)
+                {
+                    writer.Line($"{PrefetchLine}(ref {Unsafe}.Add(ref next, {f * width}));");
+                }
             }
 
             for (int r = 0; r < 4; r++)
@@ -874,6 +942,10 @@ public sealed partial class AttentionGenerator
 
             writer.Line($"p = ref {Unsafe}.Add(ref p, TileRows);");
             writer.Line($"value = ref {Unsafe}.Add(ref value, {valueStride});");
+            if (prefetch)
+            {
+                writer.Line($"next = ref {Unsafe}.Add(ref next, {valueStride});");
+            }
         }
 
         for (int r = 0; r < 4; r++)
@@ -944,8 +1016,8 @@ public sealed partial class AttentionGenerator
     private static void EmitSoftmaxStep(SourceWriter writer, TilePlan plan)
     {
         const string State = "ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowMax, tile * TileRows), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rowSum, tile * TileRows), ref correction";
-        writer.Line(plan.FeatureQuads && plan.KeyTile == 4 && plan.TileRows == 4
-            ? $"global::Attention.Kernels.OnlineSoftmax.UpdateQuadTile(ref scores, {State});"
+        writer.Line(plan.FeatureQuads && plan.KeyTile is 4 or 8 && plan.TileRows == 4
+            ? $"global::Attention.Kernels.OnlineSoftmax.UpdateQuadTile(ref scores, {plan.KeyTile / 4}, {State});"
             : $"global::Attention.Kernels.OnlineSoftmax.UpdateTile{plan.Tier.Name}(ref scores, KeyTile, RowVectors, {State});");
     }
 
@@ -980,7 +1052,7 @@ public sealed partial class AttentionGenerator
     /// A microkernel call on the packed tile; for the decode plan, the variant reading the cache rows when the
     /// tile is whole (<c>direct</c>) and the packed one otherwise.
     /// </summary>
-    private static void EmitMicrokernelCall(SourceWriter writer, TilePlan plan, string name, string cacheSource, string packedSource, Func<string, string> arguments)
+    private static void EmitMicrokernelCall(SourceWriter writer, TilePlan plan, string name, string cacheSource, string packedSource, string cachePrefetch, Func<string, string> arguments)
     {
         if (!plan.FeatureQuads)
         {
@@ -990,7 +1062,7 @@ public sealed partial class AttentionGenerator
 
         using (writer.Block("if (direct)"))
         {
-            writer.Line($"{name}FromCache({arguments(cacheSource)});");
+            writer.Line($"{name}FromCache({arguments(cacheSource)}, {cachePrefetch});");
         }
 
         using (writer.Block("else"))

@@ -19,9 +19,14 @@ internal sealed class SourceWriter
         return this;
     }
 
+    /// <summary>Writes <paramref name="header"/> (none when empty: a bare scope) and an opening brace; disposing the scope closes it.</summary>
     public Scope Block(string header)
     {
-        Line(header);
+        if (header.Length > 0)
+        {
+            Line(header);
+        }
+
         Line("{");
         _indent++;
         return new Scope(this);

@@ -172,27 +172,34 @@ public static class OnlineSoftmax
     }
 
     /// <summary>
-    /// Step of the 4-row AVX-512 decode plan with 4-key tiles: the tile's 16 scores, <c>[4 keys][4 rows]</c>, are
-    /// one Vector512 (lane 4k + r), so the maximum and the sum over the keys are two 128-bit-quarter shuffles each,
-    /// and the exponentials are one 512-bit <see cref="VectorMath.Exp2(Vector512{float})"/> instead of four 128-bit ones.
-    /// Same results as <see cref="UpdateTileVector128"/> with 4 keys and one row vector.
+    /// Step of the 4-row AVX-512 decode plan: every four keys' 16 scores, <c>[4 keys][4 rows]</c>, are one Vector512
+    /// (lane 4k + r), so the maximum and the sum over the keys are elementwise across the tile's one or two vectors,
+    /// then two 128-bit-quarter shuffles; the exponentials are 512-bit <see cref="VectorMath.Exp2(Vector512{float})"/>
+    /// calls instead of one 128-bit call per key. Same results as <see cref="UpdateTileVector128"/> with
+    /// 4 x <paramref name="keyQuads"/> keys and one row vector.
     /// </summary>
-    /// <param name="scores">Scores <c>[4][4]</c>, replaced by the tile's unnormalized probabilities.</param>
+    /// <param name="scores">Scores <c>[4 x keyQuads][4]</c>, replaced by the tile's unnormalized probabilities.</param>
+    /// <param name="keyQuads">Keys in the tile over four: 1 or 2 (the plan's key tile is a constant, so the branch folds).</param>
     /// <param name="rowMax">Running maximum per row.</param>
     /// <param name="rowSum">Running sum per row.</param>
     /// <param name="correction">Receives the factor each row's output accumulators must be multiplied by.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void UpdateQuadTile(ref float scores, ref float rowMax, ref float rowSum, ref float correction)
+    public static void UpdateQuadTile(ref float scores, int keyQuads, ref float rowMax, ref float rowSum, ref float correction)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keyQuads, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(keyQuads, 2);
+
         if (!Avx512F.IsSupported)
         {
-            UpdateTileVector128(ref scores, 4, 1, ref rowMax, ref rowSum, ref correction);
+            UpdateTileVector128(ref scores, 4 * keyQuads, 1, ref rowMax, ref rowSum, ref correction);
             return;
         }
 
-        Vector512<float> tile = Vector512.LoadUnsafe(ref scores);
+        Vector512<float> first = Vector512.LoadUnsafe(ref scores);
+        Vector512<float> second = keyQuads == 2 ? Vector512.LoadUnsafe(ref scores, 16) : first;
         // Each 128-bit quarter is one key's four rows: the maximum over keys is a maximum over quarters.
-        Vector512<float> keyMax = VectorMath.Max(tile, Avx512F.Shuffle4x128(tile, tile, 0b01_00_11_10));
+        Vector512<float> keyMax = VectorMath.Max(first, second);
+        keyMax = VectorMath.Max(keyMax, Avx512F.Shuffle4x128(keyMax, keyMax, 0b01_00_11_10));
         keyMax = VectorMath.Max(keyMax, Avx512F.Shuffle4x128(keyMax, keyMax, 0b10_11_00_01));
         Vector128<float> oldMax = Vector128.LoadUnsafe(ref rowMax);
         Vector128<float> tileMax = VectorMath.Max(oldMax, keyMax.GetLower().GetLower());
@@ -201,10 +208,17 @@ public static class OnlineSoftmax
         // Unchanged reference (including -inf to -inf): exactly 1. Rows that have seen nothing subtract 0 (see UpdateTileVector128).
         Vector128<float> factor = Vector128.ConditionalSelect(Vector128.Equals(oldMax, newMax), Vector128<float>.One, VectorMath.Exp2(oldMax - newMax));
         Vector128<float> subtract = Vector128.ConditionalSelect(Vector128.Equals(newMax, Vector128.Create(float.NegativeInfinity)), Vector128<float>.Zero, newMax);
-        Vector512<float> probabilities = VectorMath.Exp2(tile - Avx512F.Shuffle4x128(subtract.ToVector256Unsafe().ToVector512Unsafe(), subtract.ToVector256Unsafe().ToVector512Unsafe(), 0));
-        probabilities.StoreUnsafe(ref scores);
+        Vector512<float> subtractEveryKey = Avx512F.Shuffle4x128(subtract.ToVector256Unsafe().ToVector512Unsafe(), subtract.ToVector256Unsafe().ToVector512Unsafe(), 0);
+        Vector512<float> keySum = VectorMath.Exp2(first - subtractEveryKey);
+        keySum.StoreUnsafe(ref scores);
+        if (keyQuads == 2)
+        {
+            Vector512<float> probabilities = VectorMath.Exp2(second - subtractEveryKey);
+            probabilities.StoreUnsafe(ref scores, 16);
+            keySum += probabilities;
+        }
 
-        Vector512<float> keySum = probabilities + Avx512F.Shuffle4x128(probabilities, probabilities, 0b01_00_11_10);
+        keySum += Avx512F.Shuffle4x128(keySum, keySum, 0b01_00_11_10);
         keySum += Avx512F.Shuffle4x128(keySum, keySum, 0b10_11_00_01);
         Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref rowSum), factor, keySum.GetLower().GetLower()).StoreUnsafe(ref rowSum);
         newMax.StoreUnsafe(ref rowMax);

@@ -16,7 +16,7 @@ public sealed class OnlineSoftmaxTests
 
     public delegate void TileStep(float[] scores, int tileKeys, int rows, float[] rowMax, float[] rowSum, float[] correction);
 
-    public static TheoryData<string> Steps => new() { "Vector512", "Vector256", "Vector128", "Quad", "Scalar" };
+    public static TheoryData<string> Steps => new() { "Vector512", "Vector256", "Vector128", "Quad", "QuadPair", "Scalar" };
 
     [Theory]
     [MemberData(nameof(Steps))]
@@ -128,7 +128,8 @@ public sealed class OnlineSoftmaxTests
         "Vector512" => ((s, k, rows, m, sum, c) => OnlineSoftmax.UpdateTileVector512(ref s[0], k, rows / 16, ref m[0], ref sum[0], ref c[0]), 12, 32),
         "Vector256" => ((s, k, rows, m, sum, c) => OnlineSoftmax.UpdateTileVector256(ref s[0], k, rows / 8, ref m[0], ref sum[0], ref c[0]), 6, 16),
         "Vector128" => ((s, k, rows, m, sum, c) => OnlineSoftmax.UpdateTileVector128(ref s[0], k, rows / 4, ref m[0], ref sum[0], ref c[0]), 6, 8),
-        "Quad" => ((s, k, rows, m, sum, c) => OnlineSoftmax.UpdateQuadTile(ref s[0], ref m[0], ref sum[0], ref c[0]), 4, 4),
+        "Quad" => ((s, k, rows, m, sum, c) => OnlineSoftmax.UpdateQuadTile(ref s[0], 1, ref m[0], ref sum[0], ref c[0]), 4, 4),
+        "QuadPair" => ((s, k, rows, m, sum, c) => OnlineSoftmax.UpdateQuadTile(ref s[0], 2, ref m[0], ref sum[0], ref c[0]), 8, 4),
         _ => ((s, k, rows, m, sum, c) => OnlineSoftmax.UpdateTileScalar(ref s[0], k, rows, ref m[0], ref sum[0], ref c[0]), 4, 4),
     };
 }

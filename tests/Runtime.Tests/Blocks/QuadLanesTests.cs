@@ -80,31 +80,41 @@ public sealed class QuadLanesTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void QuadSoftmaxStepMatchesTheVector128Step(int seed)
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(0, 2)]
+    [InlineData(1, 2)]
+    [InlineData(2, 2)]
+    public void QuadSoftmaxStepMatchesTheVector128Step(int seed, int keyQuads)
     {
         var random = new Random(seed);
+        int keys = 4 * keyQuads;
         // Row 0 keeps rising, row 1 is fully masked in this tile, row 2 has seen nothing at all, row 3 is ordinary.
-        float[] scores = Enumerable.Range(0, 16).Select(_ => (float)(random.NextDouble() * 8 - 4)).ToArray();
-        for (int k = 0; k < 4; k++)
+        float[] scores = Enumerable.Range(0, 4 * keys).Select(_ => (float)(random.NextDouble() * 8 - 4)).ToArray();
+        for (int k = 0; k < keys; k++)
         {
             scores[4 * k + 1] = float.NegativeInfinity;
             scores[4 * k + 2] = float.NegativeInfinity;
+        }
+
+        // In the second quad of keys, row 3 rises past the lazy threshold: only that half decides its new maximum.
+        if (keyQuads == 2)
+        {
+            scores[4 * 6 + 3] = 20f;
         }
 
         float[] rowMax = { -1f, 0.5f, float.NegativeInfinity, 3f };
         float[] rowSum = { 2f, 1.25f, 0f, 0.75f };
 
         float[] quadScores = (float[])scores.Clone(), quadMax = (float[])rowMax.Clone(), quadSum = (float[])rowSum.Clone(), quadCorrection = new float[4];
-        OnlineSoftmax.UpdateQuadTile(ref quadScores[0], ref quadMax[0], ref quadSum[0], ref quadCorrection[0]);
+        OnlineSoftmax.UpdateQuadTile(ref quadScores[0], keyQuads, ref quadMax[0], ref quadSum[0], ref quadCorrection[0]);
         float[] plainScores = (float[])scores.Clone(), plainMax = (float[])rowMax.Clone(), plainSum = (float[])rowSum.Clone(), plainCorrection = new float[4];
-        OnlineSoftmax.UpdateTileVector128(ref plainScores[0], 4, 1, ref plainMax[0], ref plainSum[0], ref plainCorrection[0]);
+        OnlineSoftmax.UpdateTileVector128(ref plainScores[0], keys, 1, ref plainMax[0], ref plainSum[0], ref plainCorrection[0]);
 
         Assert.Equal(plainMax, quadMax);
         Assert.Equal(plainCorrection, quadCorrection);
-        for (int i = 0; i < 16; i++)
+        for (int i = 0; i < 4 * keys; i++)
         {
             Assert.Equal(plainScores[i], quadScores[i], 1e-6f);
         }
@@ -114,9 +124,14 @@ public sealed class QuadLanesTests
             Assert.Equal(plainSum[r], quadSum[r], 1e-5f);
         }
 
+        if (keyQuads == 2)
+        {
+            Assert.Equal(20f, quadMax[3]);
+        }
+
         // The row that has seen nothing stays empty: max -inf, sum 0, probabilities exactly 0.
         Assert.Equal(float.NegativeInfinity, quadMax[2]);
         Assert.Equal(0f, quadSum[2]);
-        Assert.All(Enumerable.Range(0, 4), k => Assert.Equal(0f, quadScores[4 * k + 2]));
+        Assert.All(Enumerable.Range(0, keys), k => Assert.Equal(0f, quadScores[4 * k + 2]));
     }
 }
