@@ -24,8 +24,8 @@ namespace Attention.Kernels;
 /// overflowing. Keeping the reference while the maximum creeps up by a few units makes the correction exactly 1 on
 /// almost every tile after the first, and the PV microkernel then skips its rescale (one multiply per accumulator
 /// per key tile, about 2 % of the PV multiply-adds with 48-key tiles, more with the decode plan's 8-key tiles).
-/// Probabilities stay at most <c>2^RescaleThreshold</c> = 256,
-/// sums at most 256 per key: far from float's range, and relative precision does not depend on scale. The
+/// Probabilities stay at most <c>2^RescaleThreshold</c> = 256, sums at most 256 per key: far from float's range,
+/// and relative precision does not depend on scale. The
 /// reference is always some tile's true maximum, so the row's largest probability is at least 1 and a row with a
 /// visible key never sums to 0.</para>
 /// <para>While a row has seen no visible key its maximum stays -inf; the exponent is then taken against 0,
