@@ -197,9 +197,9 @@ public static class OnlineSoftmax
         }
 
         Vector512<float> first = Vector512.LoadUnsafe(ref scores);
-        Vector512<float> second = keyQuads == 2 ? Vector512.LoadUnsafe(ref scores, 16) : first;
+        Vector512<float> second = keyQuads == 2 ? Vector512.LoadUnsafe(ref scores, 16) : default;
         // Each 128-bit quarter is one key's four rows: the maximum over keys is a maximum over quarters.
-        Vector512<float> keyMax = VectorMath.Max(first, second);
+        Vector512<float> keyMax = keyQuads == 2 ? VectorMath.Max(first, second) : first;
         keyMax = VectorMath.Max(keyMax, Avx512F.Shuffle4x128(keyMax, keyMax, 0b01_00_11_10));
         keyMax = VectorMath.Max(keyMax, Avx512F.Shuffle4x128(keyMax, keyMax, 0b10_11_00_01));
         Vector128<float> oldMax = Vector128.LoadUnsafe(ref rowMax);

@@ -38,7 +38,7 @@ public static unsafe class QuadLanes
         => Vector512.Shuffle(v, Vector512.Create(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
 
     /// <summary>Transposes <paramref name="blocks"/> consecutive blocks of 16 floats in place (see <see cref="Transpose"/>):
-    /// the packed queries after packing, the accumulators before they are normalized or stored as partial results.</summary>
+    /// the packed queries, once per work item after packing.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransposeBlocks(ref float data, int blocks)
     {

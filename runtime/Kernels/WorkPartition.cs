@@ -14,7 +14,7 @@ public static class WorkPartition
     private const int ItemsPerThread = 4;
 
     /// <summary>A key split must cover at least this many keys, so its partial-result traffic and the merge stay small
-    /// next to the keys it reads (whatever the key tile of the plan: the decode plan's tiles are only 4 keys).</summary>
+    /// next to the keys it reads (whatever the key tile of the plan: the decode plan's tiles are only 8 keys).</summary>
     private const int MinKeysPerSplit = 384;
 
     /// <summary>The cut of one call.</summary>
